@@ -1,0 +1,36 @@
+# Two commands do all the set-up on a fresh machine with Python 3.11+ and make:
+#   make demo   builds the graph of examples/ into out/graph.ttl and out/graph.html
+#   make test   runs the test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install demo test clean constraints
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# constraints.txt pins the versions CI tested; pyproject.toml keeps the ranges that work
+$(STAMP): pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	touch $@
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/kg build examples/ --output out/graph.ttl --html out/graph.html
+	@echo
+	@echo "Cooperation pairs (queries/cooperation-pairs.rq):"
+	$(BIN)/kg query cooperation-pairs --graph out/graph.ttl
+
+test: install
+	$(BIN)/python -m pytest
+
+# re-pin after a deliberate upgrade: make constraints
+constraints: install
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e ' > constraints.txt
+
+clean:
+	rm -rf out .pytest_cache

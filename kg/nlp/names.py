@@ -1,0 +1,519 @@
+"""The `coop_names` spaCy component: whole proper names, typed from evidence.
+
+The statistical NER of a small English pipeline cuts long institutional names apart
+("China-ASEAN Technology Transfer Alliance" becomes a country and an organization). This
+component reads the capitalisation and part-of-speech tags the pipeline already computed,
+and joins capitalised words across the connectors that names contain ("of", "and", "&",
+hyphens, a line break), then types each name from its head noun, the gazetteers, the NER
+label and its context. The result is the span group `doc.spans["coop_names"]`; each span's
+label is an ontology class, and `span._.coop_alias` a shorter name it also goes by.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span, Token
+
+from .gazetteer import gazetteer
+from .lexicon import (
+    JOINING_CONJUNCTIONS,
+    NAME_CONNECTORS,
+    ORDINAL_WORDS,
+    PERSON_ROLES,
+    PERSON_TITLES,
+    TOP_CLASS,
+    TYPE_NOUNS_AFTER_NAME,
+    head_class,
+)
+
+SPAN_KEY = "coop_names"
+_OPEN_QUOTES = {'"', "\u201c", "\u2018", "'", "\u00ab"}
+_CLOSE_QUOTES = {'"', "\u201d", "\u2019", "'", "\u00bb"}
+_ORDINAL = re.compile(r"^\d+(st|nd|rd|th)$", re.IGNORECASE)
+_YEAR = re.compile(r"^(19|20)\d\d$")
+_NER_CLASS = {"ORG": "Organization", "PERSON": "Person", "GPE": "Place", "LOC": "Place",
+              "FAC": "Facility", "EVENT": "Event", "LAW": "Program"}
+_FUNCTION_WORDS = {"The", "This", "That", "These", "Those", "Its", "Their", "His", "Her", "Our",
+                   "A", "An", "It", "They", "We", "He", "She", "In", "On", "At", "By", "For",
+                   "As", "And", "But", "Or", "Of", "To", "With", "From", "All", "Both", "Each"}
+_MONTHS = {"January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December", "Jan", "Feb", "Mar", "Apr", "Jun",
+           "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec", "Monday", "Tuesday", "Wednesday",
+           "Thursday", "Friday", "Saturday", "Sunday"}
+
+if not Doc.has_extension("coop_alias_pairs"):
+    Doc.set_extension("coop_alias_pairs", default=[])
+if not Span.has_extension("coop_alias"):
+    Span.set_extension("coop_alias", default=None)
+if not Span.has_extension("coop_text"):
+    Span.set_extension("coop_text", getter=lambda span: name_text(span))
+if not Span.has_extension("coop_short_form"):
+    Span.set_extension("coop_short_form", default=False)
+if not Span.has_extension("coop_edition"):
+    Span.set_extension("coop_edition", default=None)
+
+
+def name_text(tokens: Span | list[Token]) -> str:
+    """The name as a person would write it: quotes dropped, line breaks and dashes normalised."""
+    parts = []
+    for token in tokens:
+        if token.text in _OPEN_QUOTES | _CLOSE_QUOTES and token.text != "'":
+            if token.whitespace_ and parts and not parts[-1].endswith(" "):
+                parts.append(" ")
+            continue
+        if token.is_space:
+            if parts and not parts[-1].endswith(" "):
+                parts.append(" ")
+            continue
+        text = re.sub(r"[\u2010-\u2015\u2212]", "-", token.text)
+        parts.append(text + (" " if token.whitespace_ else ""))
+    return re.sub(r"\s+", " ", "".join(parts)).strip()
+
+
+@Language.factory(
+    "coop_names",
+    default_config={"use_ner": True, "min_city_population": 100000},
+)
+def make_name_finder(nlp: Language, name: str, use_ner: bool, min_city_population: int) -> "NameFinder":
+    return NameFinder(use_ner=use_ner)
+
+
+class NameFinder:
+    def __init__(self, use_ner: bool = True) -> None:
+        self.use_ner = use_ner
+        self.gazetteer = gazetteer()
+
+    # -- the component ---------------------------------------------------------------
+    def __call__(self, doc: Doc) -> Doc:
+        headline = _headline_tokens(doc)
+        spans: list[Span] = []
+        taken = [False] * len(doc)
+        for start, end in self._runs(doc, headline):
+            for span in self._typed(doc, start, end):
+                if not any(taken[span.start:span.end]):
+                    spans.append(span)
+                    for i in range(span.start, span.end):
+                        taken[i] = True
+        if self.use_ner:
+            for ent in doc.ents:
+                if any(taken[ent.start:ent.end]):
+                    continue
+                span = self._from_ner(doc, ent, headline)
+                if span is not None:
+                    spans.append(span)
+                    for i in range(span.start, span.end):
+                        taken[i] = True
+        spans.sort(key=lambda s: s.start)
+        doc.spans[SPAN_KEY] = spans
+        doc._.coop_alias_pairs = _bracketed_aliases(doc, spans)
+        return doc
+
+    # -- finding runs of name words ----------------------------------------------------
+    def _runs(self, doc: Doc, headline: set[int]) -> Iterator[tuple[int, int]]:
+        """Maximal runs of name words and the connectors between them, split where names meet."""
+        i = 0
+        n = len(doc)
+        while i < n:
+            if i in headline or not self._starts_name(doc, i):
+                i += 1
+                continue
+            j = i + 1
+            while j < n and j not in headline:
+                if self._is_name_word(doc[j]):
+                    j += 1
+                    continue
+                nxt = self._connector_end(doc, j)
+                if nxt is None:
+                    break
+                j = nxt
+            yield from self._split(doc, i, j)
+            i = max(j, i + 1)
+
+    def _starts_name(self, doc: Doc, i: int) -> bool:
+        token = doc[i]
+        if self._is_name_word(token):
+            return True
+        # "10th Forum", "2023 China-Africa ... Forum": an edition or year in front of a name
+        if (_ORDINAL.match(token.text) or _YEAR.match(token.text)) and i + 1 < len(doc):
+            return self._is_name_word(doc[i + 1]) and doc[i + 1].text not in _MONTHS
+        # "e-ASIA": a lower-case prefix glued by a hyphen
+        if (token.is_lower and len(token) <= 2 and i + 2 < len(doc) and doc[i + 1].text == "-"
+                and not token.whitespace_ and doc[i + 2].text[:1].isupper()):
+            return True
+        return False
+
+    def _is_name_word(self, token: Token) -> bool:
+        text = token.text
+        if not text[:1].isupper() or text in _MONTHS:
+            return False
+        if text in _FUNCTION_WORDS and (token.is_sent_start or token.pos_ in {"DET", "PRON", "ADP", "CCONJ"}):
+            return False
+        if token.is_upper and len(text) >= 2:
+            return True
+        if token.is_sent_start or _after_opening(token):
+            return token.tag_ in {"NNP", "NNPS"} or token.ent_type_ in {"ORG", "GPE", "PERSON", "LOC", "FAC", "NORP"}
+        return token.pos_ in {"PROPN", "NOUN", "ADJ", "NUM", "X", "VERB", "ADV"} and token.is_alpha or (
+            token.pos_ in {"PROPN", "NOUN"} and any(c.isalpha() for c in text))
+
+    def _connector_end(self, doc: Doc, j: int) -> int | None:
+        """If tokens from j on are a connector followed by a name word, the index of that word."""
+        token = doc[j]
+        nxt = j + 1
+        if nxt >= len(doc):
+            return None
+        text = token.text
+        if token.is_space:
+            # a single line break inside a name, never a paragraph break
+            after = doc[nxt]
+            if text.count("\n") == 1 and after.text[:1].isupper() and after.text not in _FUNCTION_WORDS \
+                    and after.text not in _MONTHS and _is_word_token(after):
+                return nxt
+            return None
+        if text in {"-", "\u2013", "/"} and not doc[j - 1].whitespace_ and not token.whitespace_:
+            return nxt if self._is_name_word(doc[nxt]) or doc[nxt].like_num else None
+        if text in NAME_CONNECTORS:
+            if self._is_name_word(doc[nxt]):
+                return nxt
+            # "of the People's ..." is left to the split rules: "the" opens a new name
+            return None
+        if text in {"'s", "\u2019s"} and self._is_name_word(doc[nxt]):
+            return nxt
+        if text == "," and self._comma_inside_name(doc, j):
+            return nxt
+        if text in _OPEN_QUOTES and self._quoted_name_end(doc, j) is not None:
+            return nxt
+        if text in _CLOSE_QUOTES and self._is_name_word(doc[nxt]) and _inside_quotes(doc, j):
+            return nxt
+        if token.like_num and _YEAR.match(text) and not self._is_name_word(doc[nxt]):
+            # "Vision 2035": a year closing a name after its head noun
+            prev = doc[j - 1]
+            if head_class(prev.text) in {"Program", "Event"}:
+                return nxt
+        return None
+
+    def _comma_inside_name(self, doc: Doc, j: int) -> bool:
+        """ "Ministry of Education, Culture, Sports, Science and Technology": a list of
+        single capitalised common nouns inside a name, closed by "and", then more name."""
+        prev = doc[j - 1]
+        if not (prev.is_title and prev.pos_ in {"NOUN", "PROPN"} and not self._is_place(prev.text)):
+            return False
+        k = j
+        while k + 2 < len(doc) and doc[k].text == ",":
+            word = doc[k + 1]
+            if not (word.is_title and word.is_alpha) or self._is_place(word.text) or head_class(word.text):
+                return False
+            k += 2
+        if k + 1 < len(doc) and doc[k].text == "and":
+            last = doc[k + 1]
+            return last.is_title and not self._is_place(last.text) and not head_class(last.text)
+        return False
+
+    def _quoted_name_end(self, doc: Doc, j: int) -> int | None:
+        """Index of the closing quote when doc[j] opens a short quoted name."""
+        for k in range(j + 1, min(j + 10, len(doc))):
+            if doc[k].text in _CLOSE_QUOTES:
+                inner = doc[j + 1:k]
+                if len(inner) and all(t.text[:1].isupper() or t.text in NAME_CONNECTORS or t.text == "-" for t in inner):
+                    return k
+                return None
+        return None
+
+    def _is_place(self, text: str) -> bool:
+        return self.gazetteer.lookup(text) is not None
+
+    # -- splitting runs where two names meet ------------------------------------------
+    def _split(self, doc: Doc, start: int, end: int) -> Iterator[tuple[int, int]]:
+        while end > start and not _is_word_token(doc[end - 1]):
+            end -= 1  # a run never ends on a connector or quote
+        if end <= start:
+            return
+        cut = self._first_cut(doc, start, end)
+        if cut is None:
+            yield start, end
+            return
+        left_end, right_start = cut
+        yield from self._split(doc, start, left_end)
+        yield from self._split(doc, right_start, end)
+
+    def _first_cut(self, doc: Doc, start: int, end: int) -> tuple[int, int] | None:
+        for k in range(start + 1, end - 1):
+            text = doc[k].text
+            if text in JOINING_CONJUNCTIONS and self._separates(doc, start, k, end):
+                return k, k + 1
+            if text in {"'s", "\u2019s", "'"} and self._possessor(doc, start, k):
+                return k, k + 1
+            if text in {"of", "for"} and self._of_another_body(doc, k, end):
+                return k, k + 1
+            if text == "," and not self._comma_inside_name(doc, k):
+                return k, k + 1
+        return None
+
+    def _separates(self, doc: Doc, start: int, k: int, end: int) -> bool:
+        """Does the conjunction at k join two names, rather than words of one name?"""
+        left_word, right_word = doc[k - 1], doc[k + 1]
+        whole = doc[start:end].text
+        if self.gazetteer.lookup(whole):
+            return False  # "Trinidad and Tobago"
+        if doc[k].text == "&" and k - start >= 2 and head_class(left_word.text):
+            return True
+        if head_class(left_word.text) and k - start >= 2:
+            return True  # "Kyoto University and ...", "... Competition & ..."
+        if _has_body_head(doc[start:k]) and _has_body_head(doc[k + 1:end]):
+            return True  # "Wuhan University of Technology and Al-Azhar University"
+        if {left_word.ent_type_, right_word.ent_type_} & {"NORP", "GPE", "LOC"} and (
+                k + 2 >= end or k - 1 == start):
+            return True  # "... Sciences and African partners"
+        if head_class(right_word.text) in {"GovernmentAgency", "Organization", "ResearchOrganization"} and (
+                k + 2 < end and doc[k + 2].text in {"of", "for", "on"}):
+            return True  # "Ministry of A and Ministry of B"
+        if (left_word.is_upper and len(left_word) > 1) or (right_word.is_upper and len(right_word) > 1):
+            return True  # acronyms: "MOST and ASEAN COST"
+        if self._is_place(left_word.text) or self._is_place(right_word.text):
+            return True  # "Thailand and Cambodia"
+        if doc[k - 1].ent_type_ == "PERSON" or right_word.ent_type_ == "PERSON":
+            return True
+        return False
+
+    def _possessor(self, doc: Doc, start: int, k: int) -> bool:
+        """ "Japan's Ministry ...": a possessive after a place or an acronym splits the name,
+        while "People's Government" stays one."""
+        left = doc[start:k]
+        return bool(self.gazetteer.lookup(left.text)) or (len(left) == 1 and left[0].is_upper) or doc[k].text == "'"
+
+    def _of_another_body(self, doc: Doc, k: int, end: int) -> bool:
+        """ "Laboratory of X of Wuhan University of Technology": a second body after "of" is a
+        name of its own (related by partOf); a place after "of" stays in the name."""
+        right = doc[k + 1:end]
+        if self.gazetteer.lookup(right.text):
+            return doc[k].text == "for"  # "Zone for Thailand" is for someone; "Department of Guangxi" is theirs
+        # the first head noun in the right part, before its own connectors
+        for token in right:
+            if token.text in NAME_CONNECTORS:
+                break
+            cls = head_class(token.text)
+            if cls and TOP_CLASS.get(cls) == "Organization" and token.i > k + 1:
+                return True
+        return False
+
+    # -- typing ----------------------------------------------------------------------
+    def _typed(self, doc: Doc, start: int, end: int) -> Iterator[Span]:
+        tokens = doc[start:end]
+        edition = None
+        name_start = start
+        first = doc[start]
+        if _ORDINAL.match(first.text) or _YEAR.match(first.text):
+            edition = first.text
+            name_start = start + 1
+        elif start > 0 and doc[start - 1].lower_ in ORDINAL_WORDS:
+            edition = doc[start - 1].lower_
+        core = doc[name_start:end]
+        if not len(core):
+            return
+        cls = self._classify(doc, core)
+        # 'a "Huo Yan" laboratory', 'the X scheme': a lower-case type noun after the name
+        after = end
+        while after < len(doc) and doc[after].text in _CLOSE_QUOTES:
+            after += 1
+        type_noun = doc[after] if after < len(doc) else None
+        alias = None
+        if type_noun is not None and type_noun.is_lower and type_noun.lemma_ in TYPE_NOUNS_AFTER_NAME \
+                and not (cls in {"Country", "Province", "City", "Region", "Place"}):
+            noun_cls = TYPE_NOUNS_AFTER_NAME[type_noun.lemma_]
+            if noun_cls == "Facility":
+                alias = name_text(core)
+                cls = noun_cls
+                end = after + 1
+                tokens = doc[start:end]
+            elif cls is None:
+                cls = noun_cls
+        if cls is None:
+            return
+        span = Span(doc, start, end, label=cls)
+        if edition:
+            span._.coop_edition = edition
+            span._.coop_alias = name_text(core)
+        elif alias:
+            span._.coop_alias = alias
+        elif len(tokens) == 1 and head_class(first.text) and not first.is_upper:
+            span._.coop_short_form = True  # "the Center": resolved to the name it stands for
+        yield span
+
+    def _classify(self, doc: Doc, core: Span) -> str | None:
+        text = name_text(core)
+        entry = self.gazetteer.lookup(text) or (text.isupper() and len(text) > 3 and self.gazetteer.lookup(text.title()))
+        if entry:
+            return entry.cls
+        if _is_compound_of_known(self.gazetteer, core):
+            return None  # "China-ASEAN" as in "China-ASEAN cooperation": two names, not a third
+        acronym = len(core) == 1 and core[0].is_upper
+        if not acronym and self._looks_like_person(doc, core):
+            return "Person"
+        head = _head_token(core)
+        if head is not None:
+            cls = head_class(head.text)
+            if cls:
+                return cls
+        ner = _majority_ner(core)
+        if ner in _NER_CLASS and not (acronym and ner == "PERSON"):
+            if ner in {"GPE", "LOC"}:
+                # a place the gazetteer does not know is a small one-word place; a longer
+                # unknown "place" with a hyphenated prefix is a body named after places
+                return "Place" if len(core) == 1 else "Organization"
+            return _NER_CLASS[ner]
+        if len(core) == 1 and core[0].is_upper and len(core[0]) >= 2:
+            # an acronym; typed later from what it abbreviates, or as an Organization
+            return "Organization" if core[0].ent_type_ in {"ORG", ""} and _defined_or_acting(core) else None
+        return None
+
+    def _looks_like_person(self, doc: Doc, core: Span) -> bool:
+        if core.start > 0 and doc[core.start - 1].text in PERSON_TITLES:
+            return True
+        if not (2 <= len(core) <= 4) or any(not t.is_title for t in core):
+            return False
+        if any(head_class(t.text) for t in core) or self.gazetteer.lookup(core[0].text):
+            return False
+        if _majority_ner(core) == "PERSON":
+            return True
+        # "Zhang San, director of ...", "Zhang San, a professor at ..."
+        k = core.end
+        if k < len(doc) and doc[k].text == ",":
+            for token in doc[k + 1:k + 6]:
+                if token.lemma_.lower() in PERSON_ROLES:
+                    return True
+                if token.pos_ not in {"DET", "ADJ", "NOUN", "PROPN"}:
+                    break
+        return False
+
+    def _from_ner(self, doc: Doc, ent: Span, headline: set[int]) -> Span | None:
+        cls = _NER_CLASS.get(ent.label_)
+        if cls is None:
+            return None
+        start, end = ent.start, ent.end
+        while start < end and (doc[start].lower_ in {"the", "a", "an"} or not _is_word_token(doc[start])):
+            start += 1
+        while end > start and not _is_word_token(doc[end - 1]):
+            end -= 1
+        if end <= start:
+            return None
+        span = doc[start:end]
+        if any(t.is_space and t.text.count("\n") > 1 for t in span) or "\n\n" in span.text:
+            return None
+        if len(span) == 1 and span[0].is_upper:
+            # acronyms: a body when explained or acting, whatever the NER guessed
+            if not _defined_or_acting(span) or cls not in {"Organization", "Person"}:
+                return None
+            cls = "Organization"
+        entry = self.gazetteer.lookup(name_text(span))
+        if entry:
+            return Span(doc, start, end, label=entry.cls)
+        if start in headline:
+            return None  # headlines are capitalised throughout; only known names count there
+        if cls == "Place":
+            return None  # unknown places are more often fragments than places
+        if cls == "Organization" and not any(t.pos_ == "PROPN" or t.is_upper for t in span):
+            return None
+        return Span(doc, start, end, label=cls)
+
+
+# -- helpers ---------------------------------------------------------------------------
+def _is_word_token(token: Token) -> bool:
+    return any(c.isalnum() for c in token.text)
+
+
+def _after_opening(token: Token) -> bool:
+    """First word after an opening bracket, quote or dash: capitalised for reasons of its own."""
+    if token.i == 0:
+        return True
+    prev = token.doc[token.i - 1]
+    return prev.text in {"(", "[", ":"} or (prev.is_space and "\n" in prev.text)
+
+
+def _inside_quotes(doc: Doc, j: int) -> bool:
+    for k in range(j - 1, max(-1, j - 10), -1):
+        if doc[k].text in _OPEN_QUOTES:
+            return True
+    return False
+
+
+def _head_token(core: Span) -> Token | None:
+    """The head noun of a name: the last word before its first "of/on/for" phrase."""
+    head = None
+    for token in core:
+        if token.text in {"of", "on", "for", "at", "in", "to"}:
+            break
+        if token.is_alpha or token.text.rstrip(".").isalpha():
+            head = token
+    return head
+
+
+def _is_acronym(span: Span) -> bool:
+    text = name_text(span)
+    letters = [c for c in text if c.isalpha()]
+    return 2 <= len(letters) <= 12 and sum(c.isupper() for c in letters) >= max(2, len(letters) - 2) \
+        and len(span) <= 4
+
+
+def _bracketed_aliases(doc: Doc, spans: list[Span]) -> list[tuple[Span, Span]]:
+    """(full name, acronym) pairs written "Full Name (ACR)" or "ACR (Full Name)"."""
+    pairs = []
+    for a, b in zip(spans, spans[1:]):
+        if b.start != a.end + 1 or doc[a.end].text != "(" or b.end >= len(doc) or doc[b.end].text != ")":
+            continue
+        if _is_acronym(b) and not _is_acronym(a):
+            pairs.append((a, b))
+        elif _is_acronym(a) and not _is_acronym(b):
+            pairs.append((b, a))
+    return pairs
+
+
+def _has_body_head(tokens: Span) -> bool:
+    head = _head_token(tokens)
+    return head is not None and TOP_CLASS.get(head_class(head.text) or "") == "Organization"
+
+
+def _is_compound_of_known(gaz, core: Span) -> bool:
+    """ "China-ASEAN", "ASEAN-Japan": hyphenated parts that are each a country or an acronym."""
+    parts = [t for t in core if t.text not in {"-", "\u2013", "/"}]
+    if len(parts) < 2 or len(parts) == len(core):
+        return False
+    return all(gaz.lookup(t.text) or (t.is_upper and len(t) > 1) for t in parts)
+
+
+def _majority_ner(span: Span) -> str:
+    labels = [t.ent_type_ for t in span if t.ent_type_]
+    return max(set(labels), key=labels.count) if labels else ""
+
+
+def _defined_or_acting(core: Span) -> bool:
+    """An acronym that is explained in brackets or does something is a body."""
+    doc = core.doc
+    token = core[0]
+    if token.i + 2 < len(doc) and doc[token.i + 1].text == "(":
+        return doc[token.i + 2].text[:1].isupper()
+    if token.i > 1 and doc[token.i - 1].text == "(":
+        return doc[token.i - 2].text[:1].isupper()
+    return token.dep_ in {"nsubj", "nsubjpass", "conj", "pobj", "dobj", "appos", "poss"} and token.ent_type_ == "ORG"
+
+
+def _headline_tokens(doc: Doc) -> set[int]:
+    """Tokens of one-line paragraphs written in title case or capitals (headlines, menus),
+    where capitals say nothing about names."""
+    result: set[int] = set()
+    small = {"a", "an", "the", "of", "and", "for", "on", "in", "to", "with", "at", "by", "&", "or", "from"}
+    for match in re.finditer(r"[^\n]+", doc.text):
+        line = match.group(0)
+        text = doc.text
+        alone = (match.start() == 0 or text[:match.start()].endswith("\n\n") or text[:match.start()].strip() == "") and \
+            (match.end() == len(text) or text[match.end():].startswith("\n\n") or not text[match.end():].strip())
+        if not alone or line.rstrip().endswith((".", "?", "!", '"', "\u201d")):
+            continue
+        words = re.findall(r"[A-Za-z][\w'-]*", line)
+        content = [w for w in words if w.lower() not in small]
+        capital = [w for w in content if w[0].isupper()]
+        if content and ((len(capital) / len(content) >= 0.75 and len(content) >= 2) or line.isupper()):
+            span = doc.char_span(match.start(), match.end(), alignment_mode="expand")
+            if span is not None:
+                result.update(range(span.start, span.end))
+    return result

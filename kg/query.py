@@ -1,0 +1,214 @@
+"""SPARQL over the graph: canned queries from queries/, safe parameters, result formats."""
+from __future__ import annotations
+
+import io
+import json
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.query import Result
+from rdflib.plugins.sparql import prepareQuery
+from pyparsing import ParseException
+
+from .namespace import PREFIXES
+from .rdf import bind_prefixes
+
+FORMATS = ("table", "csv", "tsv", "json", "turtle")
+_RDF_FORMATS = {".ttl": "turtle", ".nt": "nt", ".nq": "nquads", ".trig": "trig",
+                ".jsonld": "json-ld", ".json": "json-ld", ".rdf": "xml", ".owl": "xml"}
+
+
+class QueryError(ValueError):
+    """A query that cannot be found or parsed; the message names it and says why."""
+
+
+class GraphLoadError(ValueError):
+    """A graph file that cannot be read; the message names the file, and the line where known."""
+
+
+@dataclass(frozen=True)
+class CannedQuery:
+    name: str
+    path: Path
+    text: str
+
+    @property
+    def title(self) -> str:
+        return _header_field(self.text, "title") or self.name
+
+    @property
+    def description(self) -> str:
+        return _header_field(self.text, "question") or ""
+
+
+def queries_dir() -> Path:
+    """queries/ as installed with the package (the repository's queries/ in a development install)."""
+    return Path(str(resources.files("kg.queries")))
+
+
+def canned_queries() -> dict[str, CannedQuery]:
+    result = {}
+    for path in sorted(queries_dir().glob("*.rq")):
+        result[path.stem] = CannedQuery(path.stem, path, path.read_text(encoding="utf-8"))
+    return result
+
+
+def resolve_query(query: str) -> tuple[str, str]:
+    """(name, SPARQL text) for an .rq file path, the name of a canned query, or SPARQL text."""
+    candidate = Path(query)
+    if query.endswith(".rq") or (len(query) < 300 and "\n" not in query and candidate.is_file()):
+        if not candidate.is_file():
+            raise QueryError(f"{query}: no such query file")
+        return str(candidate), candidate.read_text(encoding="utf-8")
+    canned = canned_queries()
+    if query in canned:
+        return query, canned[query].text
+    if re.search(r"\b(SELECT|CONSTRUCT|ASK|DESCRIBE)\b", query, re.IGNORECASE):
+        return "query", query
+    raise QueryError(
+        f"{query!r} is not a query file, a canned query ({', '.join(canned) or 'none installed'}), "
+        "or SPARQL text"
+    )
+
+
+def prepare(text: str, name: str = "query"):
+    """Parse SPARQL once; a syntax error names the query, the line and column."""
+    try:
+        return prepareQuery(text, initNs=PREFIXES)
+    except ParseException as err:
+        raise QueryError(f"{name}: SPARQL syntax error at line {err.lineno}, column {err.col}: "
+                         f"{err.msg}\n  {err.line}\n  {' ' * (err.col - 1)}^") from err
+    except Exception as err:  # rdflib raises plain exceptions for some algebra errors
+        raise QueryError(f"{name}: invalid SPARQL: {err}") from err
+
+
+def bind_value(graph: Graph, value: str) -> URIRef | Literal:
+    """A parameter as given on the command line: an IRI (full or prefixed), or a label that
+    names an entity in the graph, or else a plain literal."""
+    if re.match(r"^https?://", value):
+        return URIRef(value)
+    if re.match(r"^[A-Za-z][\w-]*:[^\s/]", value):
+        prefix, _, local = value.partition(":")
+        if prefix in PREFIXES:
+            return PREFIXES[prefix][local]
+    from rdflib.namespace import RDFS, SKOS
+
+    wanted = value.strip().lower()
+    for prop in (RDFS.label, SKOS.altLabel):
+        for subject, label in graph.subject_objects(prop):
+            if isinstance(subject, URIRef) and str(label).lower() == wanted:
+                return subject
+    return Literal(value)
+
+
+def query(graph: Graph, sparql: str, params: dict[str, str] | None = None, name: str = "query") -> Result:
+    """Run SPARQL on a graph; `params` bind variables by value (never pasted into the text)."""
+    prepared = prepare(sparql, name)
+    bindings = {key: bind_value(graph, value) for key, value in (params or {}).items()}
+    return graph.query(prepared, initBindings=bindings)
+
+
+def load_graph(paths: list[Path | str] | Path | str) -> Graph:
+    """Read RDF files (format from the suffix) into one graph, naming the bad file and line."""
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    graph = Graph()
+    bind_prefixes(graph)
+    for path in map(Path, paths):
+        if not path.is_file():
+            raise GraphLoadError(f"{path}: no such graph file")
+        fmt = _RDF_FORMATS.get(path.suffix.lower())
+        if fmt is None:
+            raise GraphLoadError(f"{path}: unknown RDF format {path.suffix!r}; use one of "
+                                 + ", ".join(sorted(_RDF_FORMATS)))
+        try:
+            if fmt == "json-ld":
+                # never fetch a remote @context: the file must stand on its own
+                graph.parse(path, format=fmt, context_loader=_refuse_remote_context)
+            else:
+                graph.parse(path, format=fmt)
+        except Exception as err:
+            raise GraphLoadError(f"{path}: not valid {fmt}: {_first_line(err)}") from err
+    return graph
+
+
+def _refuse_remote_context(url: str, options=None):
+    raise GraphLoadError(f"remote JSON-LD context {url} not loaded (no network fetches)")
+
+
+def format_result(result: Result, fmt: str = "table") -> str:
+    """The W3C result formats (csv, tsv, json), Turtle for graphs, or a text table."""
+    if fmt not in FORMATS:
+        raise QueryError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    if result.type in ("CONSTRUCT", "DESCRIBE"):
+        graph = result.graph
+        bind_prefixes(graph)
+        return graph.serialize(format="turtle")
+    if result.type == "ASK":
+        if fmt == "json":
+            return json.dumps({"head": {}, "boolean": bool(result.askAnswer)})
+        return "true" if result.askAnswer else "false"
+    if fmt == "json":
+        return result.serialize(format="json").decode("utf-8")
+    if fmt == "csv":
+        return result.serialize(format="csv").decode("utf-8")
+    if fmt == "tsv":
+        return _tsv(result)
+    return _table(result)
+
+
+def rows(result: Result) -> list[dict[str, str]]:
+    """SELECT results as plain dicts of strings (unbound variables left out)."""
+    names = [str(v) for v in result.vars]
+    return [{n: str(row[i]) for i, n in enumerate(names) if row[i] is not None} for row in result]
+
+
+def _table(result: Result) -> str:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(show_lines=False)
+    names = [str(v) for v in result.vars]
+    for name in names:
+        table.add_column(name, overflow="fold")
+    count = 0
+    for row in result:
+        table.add_row(*[_short(cell) for cell in row])
+        count += 1
+    buffer = io.StringIO()
+    Console(file=buffer, width=160, force_terminal=False, color_system=None).print(table)
+    return buffer.getvalue() + f"{count} row{'s' if count != 1 else ''}\n"
+
+
+def _tsv(result: Result) -> str:
+    """SPARQL 1.1 TSV: a header of ?variables, then terms in Turtle/N-Triples syntax."""
+    lines = ["\t".join(f"?{v}" for v in result.vars)]
+    for row in result:
+        lines.append("\t".join("" if cell is None else cell.n3() for cell in row))
+    return "\n".join(lines) + "\n"
+
+
+def _short(cell) -> str:
+    if cell is None:
+        return ""
+    text = str(cell)
+    for prefix, namespace in PREFIXES.items():
+        if isinstance(cell, URIRef) and text.startswith(str(namespace)):
+            return f"{prefix}:{text[len(str(namespace)):]}"
+    return text
+
+
+def _header_field(text: str, field: str) -> str | None:
+    match = re.search(rf"^#\s*{field}\s*:\s*(.+)$", text, re.IGNORECASE | re.MULTILINE)
+    return match.group(1).strip() if match else None
+
+
+def _first_line(err: Exception) -> str:
+    return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+
+
+__all__ = ["query", "load_graph", "format_result", "resolve_query", "canned_queries", "rows",
+           "QueryError", "GraphLoadError"]

@@ -1,0 +1,132 @@
+"""RDF: an `Extraction` becomes triples in the ontology of ontology/cooperation.ttl.
+
+Facts are plain triples (`?a coop:cooperatesWith ?b`), so simple SPARQL works on the graph
+as it is. Their evidence sits beside them: one `coop:Assertion` (an rdf:Statement and a
+prov:Entity) per extracted relation, naming the document, the sentence, the character
+offsets, the rule and a confidence. ontology/README.md shows the queries for both.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import OWL, PROV, RDF, RDFS, SKOS, XSD
+
+from .model import Extraction
+from .namespace import COOP, ID, PREFIXES, SCHEMA, WD, assertion_iri, document_iri, entity_iri, figure_iri
+
+_GEONAMES = "https://sws.geonames.org/"
+
+
+def new_graph() -> Graph:
+    graph = Graph()
+    bind_prefixes(graph)
+    return graph
+
+
+def bind_prefixes(graph: Graph) -> None:
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace, override=True)
+    graph.bind("skos", SKOS)
+    graph.bind("prov", PROV)
+    graph.bind("owl", OWL)
+
+
+def document_triples(extraction: Extraction) -> Graph:
+    """The graph of one document: its entities, relations, figures and their provenance."""
+    graph = new_graph()
+    add_extraction(graph, extraction)
+    return graph
+
+
+def add_extraction(graph: Graph, extraction: Extraction) -> URIRef:
+    document = extraction.document
+    doc = document_iri(document.name)
+    graph.add((doc, RDF.type, COOP.Document))
+    graph.add((doc, RDFS.label, Literal(document.title or document.name)))
+    graph.add((doc, SCHEMA.name, Literal(document.title or document.name)))
+    graph.add((doc, COOP.sourcePath, Literal(document.name)))
+    graph.add((doc, COOP.sha256, Literal(document.sha256)))
+    if document.source:
+        graph.add((doc, SCHEMA.publisher, Literal(document.source)))
+    if document.date:
+        graph.add((doc, SCHEMA.datePublished, Literal(document.date, datatype=XSD.date)))
+
+    for entity in extraction.entities.values():
+        node = entity_iri(entity.key)
+        graph.add((node, RDF.type, getattr(COOP, entity.cls)))
+        graph.add((node, RDFS.label, Literal(entity.label)))
+        graph.add((node, SKOS.prefLabel, Literal(entity.label)))
+        for alias in sorted(entity.aliases):
+            graph.add((node, SKOS.altLabel, Literal(alias)))
+        graph.add((node, COOP.mentionedIn, doc))
+        attributes = entity.attributes
+        if "isoCode" in attributes:
+            graph.add((node, COOP.isoCode, Literal(attributes["isoCode"])))
+        if "isoAlpha3" in attributes:
+            graph.add((node, COOP.isoAlpha3, Literal(attributes["isoAlpha3"])))
+        if "geonames" in attributes:
+            graph.add((node, SKOS.exactMatch, URIRef(f"{_GEONAMES}{attributes['geonames']}/")))
+        if "wikidata" in attributes:
+            graph.add((node, OWL.sameAs, WD[attributes["wikidata"]]))
+        if "acronym" in attributes:
+            graph.add((node, COOP.acronym, Literal(attributes["acronym"])))
+        if "edition" in attributes:
+            graph.add((node, COOP.edition, _edition_literal(attributes["edition"])))
+        if "date" in attributes:
+            graph.add((node, COOP.date, Literal(attributes["date"])))
+
+    for relation in extraction.relations:
+        subject, obj = entity_iri(relation.subject), entity_iri(relation.object)
+        predicate = getattr(COOP, relation.predicate)
+        graph.add((subject, predicate, obj))
+        evidence = relation.evidence
+        node = assertion_iri(document.name, relation.subject, relation.predicate, relation.object)
+        graph.add((node, RDF.type, COOP.Assertion))
+        graph.add((node, RDF.subject, subject))
+        graph.add((node, RDF.predicate, predicate))
+        graph.add((node, RDF.object, obj))
+        graph.add((node, PROV.wasDerivedFrom, doc))
+        graph.add((node, COOP.sentence, Literal(evidence.sentence)))
+        graph.add((node, COOP.startChar, Literal(evidence.start)))
+        graph.add((node, COOP.endChar, Literal(evidence.end)))
+        graph.add((node, COOP.rule, Literal(evidence.rule)))
+        graph.add((node, COOP.confidence, Literal(round(evidence.confidence, 3), datatype=XSD.decimal)))
+
+    for figure in extraction.figures:
+        node = figure_iri(document.name, figure.entity, figure.counts, figure.value, figure.evidence.start)
+        graph.add((entity_iri(figure.entity), COOP.reports, node))
+        graph.add((node, RDF.type, COOP.Figure))
+        graph.add((node, COOP.value, Literal(figure.value, datatype=XSD.decimal)))
+        graph.add((node, COOP.counts, Literal(figure.counts)))
+        if figure.qualifier:
+            graph.add((node, COOP.qualifier, Literal(figure.qualifier)))
+        if figure.as_of:
+            graph.add((node, COOP.asOf, Literal(figure.as_of)))
+        graph.add((node, PROV.wasDerivedFrom, doc))
+        graph.add((node, COOP.sentence, Literal(figure.evidence.sentence)))
+        graph.add((node, COOP.startChar, Literal(figure.evidence.start)))
+        graph.add((node, COOP.endChar, Literal(figure.evidence.end)))
+    return doc
+
+
+def _edition_literal(edition: str) -> Literal:
+    digits = "".join(c for c in edition if c.isdigit())
+    if digits and len(digits) < 4:
+        return Literal(int(digits))
+    from .nlp.lexicon import ORDINAL_WORDS
+
+    if edition.lower() in ORDINAL_WORDS:
+        return Literal(ORDINAL_WORDS[edition.lower()])
+    return Literal(edition)
+
+
+def merge(graphs: Iterable[Graph]) -> Graph:
+    """Union: entity IRIs are deterministic, so the same thing is one node."""
+    merged = new_graph()
+    for graph in graphs:
+        merged += graph
+    return merged
+
+
+__all__ = ["new_graph", "bind_prefixes", "document_triples", "add_extraction", "merge", "ID"]

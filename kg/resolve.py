@@ -1,0 +1,242 @@
+"""Canonical entities: the mentions of one real thing in a document become one `Entity`,
+whose key (and so IRI) is the same in every run and from every document.
+
+Mentions are joined when they share a normalised name, when one is the bracketed acronym
+of the other, when one is the edition-less or quote-less form of the other, when the
+gazetteer knows both as one place, and when a short form ("the Center") follows the
+full name it stands for.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+
+from spacy.tokens import Doc, Span
+
+from .model import Document, Entity, Evidence, Extraction, Mention, Relation
+from .namespace import SYMMETRIC_RELATIONS, slug
+from .nlp.gazetteer import gazetteer
+from .nlp.lexicon import TOP_CLASS, head_class
+from .nlp import relations as _relations  # noqa: F401  (Doc._.coop_relations)
+from .nlp.names import SPAN_KEY, name_text
+
+_POSSESSIVE = {"'s", "\u2019s", "'", "\u2019"}
+
+
+def normalise_name(name: str) -> str:
+    """The comparison form of a name: case, quotes, dashes, a leading 'the' and a trailing 's ignored."""
+    text = unicodedata.normalize("NFKC", name).lower()
+    text = text.replace("\u2019", "'").replace("\u2018", "'")
+    text = re.sub(r"[\u2010-\u2015\u2212]", "-", text)
+    text = re.sub(r"[\"\u201c\u201d]", "", text)
+    text = re.sub(r"\s+", " ", text).strip(" .,;:()[]'")
+    text = re.sub(r"^the ", "", text)
+    return re.sub(r"'s$", "", text)
+
+
+class _UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)  # the earlier mention stays the root
+
+
+def resolve(doc: Doc) -> tuple[dict[str, Entity], dict[tuple[int, int], str]]:
+    """Entities of one parsed document, and the entity key of every name span (by token offsets)."""
+    gaz = gazetteer()
+    spans = list(doc.spans[SPAN_KEY])
+    full = [s for s in spans if not s._.coop_short_form]
+    uf = _UnionFind(len(full))
+    index = {(s.start, s.end): i for i, s in enumerate(full)}
+
+    by_name: dict[str, int] = {}
+    for i, span in enumerate(full):
+        for name in _names_of(span):
+            norm = normalise_name(name)
+            if norm in by_name:
+                uf.union(by_name[norm], i)
+            else:
+                by_name[norm] = i
+        entry = gaz.lookup(name_text(span)) or gaz.lookup(name_text(span).title())
+        if entry and span.label_ in ("Country", "Province", "City", "Region", "Place"):
+            key = "gaz:" + entry.key
+            if key in by_name:
+                uf.union(by_name[key], i)
+            else:
+                by_name[key] = i
+    for long_span, short_span in doc._.coop_alias_pairs:
+        a, b = index.get((long_span.start, long_span.end)), index.get((short_span.start, short_span.end))
+        if a is not None and b is not None:
+            uf.union(a, b)
+
+    groups: dict[int, list[Span]] = {}
+    for i, span in enumerate(full):
+        groups.setdefault(uf.find(i), []).append(span)
+
+    entities: dict[str, Entity] = {}
+    span_keys: dict[tuple[int, int], str] = {}
+    for members in groups.values():
+        entity = _entity_of(doc, members)
+        if entity is None:
+            continue
+        existing = entities.get(entity.key)
+        if existing:  # two groups with one canonical name: one entity
+            existing.aliases |= entity.aliases
+            existing.mentions += entity.mentions
+        else:
+            entities[entity.key] = entity
+        for span in members:
+            span_keys[(span.start, span.end)] = entity.key
+
+    # short forms ("the Center") stand for the latest full name with the same head noun
+    for span in spans:
+        if not span._.coop_short_form:
+            continue
+        head = _canonical_head(span.text)
+        antecedent = None
+        for other in full:
+            if other.start >= span.start:
+                break
+            key = span_keys.get((other.start, other.end))
+            if key and _canonical_head(_head_word(other)) == head:
+                antecedent = key
+        if antecedent:
+            span_keys[(span.start, span.end)] = antecedent
+            entities[antecedent].aliases.add(name_text(span))
+            entities[antecedent].mentions.append(_mention(span, entities[antecedent].cls))
+    return entities, span_keys
+
+
+def _names_of(span: Span) -> list[str]:
+    names = [name_text(span)]
+    if span._.coop_alias:
+        names.append(span._.coop_alias)
+    return names
+
+
+def _entity_of(doc: Doc, members: list[Span]) -> Entity | None:
+    gaz = gazetteer()
+    names = []
+    for span in members:
+        names.extend(_names_of(span))
+    acronyms = {n for n in names if _looks_like_acronym(n)}
+    full_names = [n for n in names if n not in acronyms]
+    entry = None
+    for name in names:
+        entry = gaz.lookup(name) or (name.isupper() and gaz.lookup(name.title())) or None
+        if entry and any(s.label_ in ("Country", "Province", "City", "Region", "Place") for s in members):
+            break
+        entry = None
+    cls = _vote_class(members, acronyms)
+    if cls is None:
+        return None
+    attributes: dict[str, str] = {}
+    if entry:
+        label = entry.label
+        key = entry.key
+        cls = entry.cls
+        if entry.iso:
+            attributes["isoCode"] = entry.iso
+        if entry.iso3:
+            attributes["isoAlpha3"] = entry.iso3
+        if entry.geonames:
+            attributes["geonames"] = str(entry.geonames)
+    else:
+        label = max(full_names or names, key=lambda n: (len(n), n))
+        key = f"{TOP_CLASS[cls].lower()}/{slug(label)}"
+    edition = next((s._.coop_edition for s in members if s._.coop_edition), None)
+    if edition:
+        attributes["edition"] = edition
+    aliases = {n for n in names if normalise_name(n) != normalise_name(label)}
+    # fold case and spacing variants of one name into the first form seen
+    seen: dict[str, str] = {}
+    for alias in sorted(aliases, key=lambda n: (n.isupper(), n)):
+        seen.setdefault(normalise_name(alias), alias)
+    entity = Entity(key=key, cls=cls, label=label, aliases=set(seen.values()), attributes=attributes)
+    entity.mentions = [_mention(s, cls) for s in members]
+    for acronym in acronyms:
+        entity.attributes.setdefault("acronym", acronym)
+    return entity
+
+
+def _vote_class(members: list[Span], acronyms: set[str]) -> str | None:
+    """The class most full-name mentions give; acronyms only decide when nothing else does."""
+    votes = Counter(s.label_ for s in members if name_text(s) not in acronyms)
+    if not votes:
+        votes = Counter(s.label_ for s in members)
+    return votes.most_common(1)[0][0] if votes else None
+
+
+def _mention(span: Span, cls: str) -> Mention:
+    return Mention(text=name_text(span), start=span.start_char, end=span.end_char, cls=cls,
+                   sentence=span.sent.text.strip())
+
+
+def _looks_like_acronym(name: str) -> bool:
+    letters = [c for c in name if c.isalpha()]
+    return 2 <= len(letters) <= 12 and " " not in name.strip() and sum(c.isupper() for c in letters) >= 2
+
+
+def _head_word(span: Span) -> str:
+    head = ""
+    for token in span:
+        if token.text in {"of", "on", "for"}:
+            break
+        if token.is_alpha:
+            head = token.text
+    return head
+
+
+def _canonical_head(word: str) -> str:
+    word = word.lower()
+    return {"centre": "center", "programme": "program"}.get(word, word) if head_class(word) else word
+
+
+def extract(document: Document, doc: Doc) -> Extraction:
+    """A parsed document as entities and relations between them, each relation with its evidence."""
+    entities, span_keys = resolve(doc)
+    by_name: dict[str, str] = {}
+    for entity in entities.values():
+        for name in {entity.label, *entity.aliases}:
+            by_name.setdefault(normalise_name(name), entity.key)
+
+    def key_of(span: Span) -> str | None:
+        key = span_keys.get((span.start, span.end))
+        if key is None:
+            key = by_name.get(normalise_name(name_text(span)))
+        if key is None:
+            entry = gazetteer().lookup(name_text(span))
+            if entry and entry.key in entities:
+                key = entry.key
+        return key
+
+    result = Extraction(document=document, entities=entities)
+    seen: set[tuple[str, str, str]] = set()
+    for candidate in doc._.coop_relations:
+        subject, obj = key_of(candidate.subject), key_of(candidate.object)
+        if subject is None or obj is None or subject == obj:
+            continue
+        triple = (subject, candidate.predicate, obj)
+        if candidate.predicate in SYMMETRIC_RELATIONS and (obj, candidate.predicate, subject) in seen:
+            continue
+        if triple in seen:
+            continue
+        seen.add(triple)
+        evidence = candidate.evidence
+        result.relations.append(Relation(
+            subject=subject, predicate=candidate.predicate, object=obj,
+            evidence=Evidence(sentence=evidence.sent.text.strip() if evidence.sent else evidence.text,
+                              start=evidence.start_char, end=evidence.end_char,
+                              rule=candidate.rule, confidence=candidate.confidence),
+        ))
+    return result

@@ -1,0 +1,1 @@
+"""The ontology and SHACL shapes (*.ttl), installed with the kg package as kg.ontology."""

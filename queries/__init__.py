@@ -1,0 +1,1 @@
+"""The canned SPARQL queries (*.rq), installed with the kg package as kg.queries."""

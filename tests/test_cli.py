@@ -1,0 +1,57 @@
+from pathlib import Path
+
+from rdflib import Graph
+from rdflib.namespace import RDF
+from typer.testing import CliRunner
+
+from kg.cli import app
+from kg.namespace import COOP
+
+runner = CliRunner()
+
+
+def write_corpus(folder: Path) -> None:
+    folder.mkdir()
+    (folder / "one.txt").write_text(
+        "Chile and Peru sign water accord\n\nLIMA, May 2, 2024 -- The Andean Water Council (AWC) signed "
+        "a cooperation agreement with Chile. The 3rd Andean Water Forum was held in Lima, Peru.\n")
+    (folder / "two.md").write_text("# Bolivia joins\n\nBolivia joined the Andean Water Council.\n")
+    (folder / "broken.txt").write_bytes(b"\x00\x01")
+
+
+def test_build_writes_turtle_html_and_summary(tmp_path):
+    corpus = tmp_path / "docs"
+    write_corpus(corpus)
+    out = tmp_path / "out" / "g.ttl"
+    html = tmp_path / "out" / "g.html"
+    result = runner.invoke(app, ["build", str(corpus), "--output", str(out), "--html", str(html)])
+    # one broken file: reported, skipped, and the exit code says so
+    assert result.exit_code == 1
+    assert "broken.txt: binary" in result.output
+    assert "documents: 2" in result.output
+    graph = Graph().parse(out)
+    assert len(set(graph.subjects(RDF.type, COOP.Document))) == 2
+    assert "<html" in html.read_text().lower()
+
+
+def test_build_one_document_then_query(tmp_path):
+    doc = tmp_path / "one.txt"
+    doc.write_text("The Andean Water Council signed a cooperation agreement with Chile.\n")
+    out = tmp_path / "one.ttl"
+    assert runner.invoke(app, ["build", str(doc), "-o", str(out), "-q"]).exit_code == 0
+    result = runner.invoke(app, ["query", "partners-of", "--graph", str(out), "--param", "entity=Chile", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    assert "Andean Water Council" in result.output
+
+
+def test_query_list_and_errors(tmp_path):
+    listing = runner.invoke(app, ["query", "--list"])
+    assert listing.exit_code == 0 and "partners-of" in listing.output
+    missing = runner.invoke(app, ["query", "partners-of", "--graph", str(tmp_path / "none.ttl")])
+    assert missing.exit_code == 2 and "none.ttl: no such graph file" in missing.output
+
+
+def test_help_has_examples():
+    for command in (["--help"], ["build", "--help"], ["query", "--help"], ["viz", "--help"]):
+        result = runner.invoke(app, command)
+        assert result.exit_code == 0 and "Example" in result.output

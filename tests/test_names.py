@@ -1,0 +1,76 @@
+"""Whole names with the right class, from sentences written here."""
+import pytest
+
+from conftest import names_by_class
+
+
+@pytest.mark.parametrize(
+    "text, name, cls",
+    [
+        # hyphenated country prefixes
+        ("The Kenya-Finland Solar Research Alliance met in Nairobi.", "Kenya-Finland Solar Research Alliance", "Organization"),
+        # "of"-phrases ending in a place stay one name
+        ("The Department of Water and Energy of Hubei Province signed the plan.", "Department of Water and Energy of Hubei Province", "Organization"),
+        # ordinals: the edition is part of the label
+        ("Delegates attended the 7th Forum on Andean Water Security in Lima.", "7th Forum on Andean Water Security", "Event"),
+        # quoted names with a type noun after them
+        ('The firm opened a "Blue Harbour" laboratory for Chile.', "Blue Harbour laboratory", "Facility"),
+        # "and" and "&" inside names
+        ("The Peru-Chile Trade and Investment Council was founded.", "Peru-Chile Trade and Investment Council", "Organization"),
+        # names across a line break
+        ("Officials from the Andean Technology\nTransfer Network met.", "Andean Technology Transfer Network", "Organization"),
+        # commas inside a name
+        ("The Ministry of Education, Culture and Sport (MECS) spoke.", "Ministry of Education, Culture and Sport", "Organization"),
+        ("They joined the Nile Basin Clean Water Programme last year.", "Nile Basin Clean Water Programme", "Program"),
+        ("Kenya and Ghana signed the deal.", "Ghana", "Country"),
+        ("Talks were held in Nanning, Guangxi.", "Nanning", "Place"),
+    ],
+)
+def test_whole_names_and_classes(extract, text, name, cls):
+    found = names_by_class(extract(text))
+    assert found.get(name) == cls, found
+
+
+def test_two_names_joined_by_ampersand_are_two(extract):
+    found = names_by_class(extract("The opening of the Andes Startup Competition & Andes Startup Camp was held."))
+    assert found.get("Andes Startup Competition") == "Event"
+    assert found.get("Andes Startup Camp") == "Event"
+
+
+@pytest.mark.parametrize(
+    "text, long_name, short",
+    [
+        ("The Nordic Water Research Agency (NWRA) met. NWRA said it would fund it.", "Nordic Water Research Agency", "NWRA"),
+        ("The PLX (Pacific Logistics Exchange) opened an office.", "Pacific Logistics Exchange", "PLX"),
+    ],
+)
+def test_acronyms_are_aliases_of_one_entity(extract, text, long_name, short):
+    extraction = extract(text)
+    matches = [e for e in extraction.entities.values() if e.label == long_name]
+    assert len(matches) == 1
+    assert short in matches[0].aliases
+    assert not any(e.label == short for e in extraction.entities.values())
+
+
+def test_short_form_resolves_to_full_name(extract):
+    extraction = extract("The Andean Technology Transfer Center was opened in Lima. The Center trains engineers.")
+    center = [e for e in extraction.entities.values() if e.label == "Andean Technology Transfer Center"]
+    assert len(center) == 1 and "Center" in center[0].aliases
+    assert not any(e.label == "Center" for e in extraction.entities.values())
+
+
+@pytest.mark.parametrize("variant", ["Viet Nam", "Vietnam"])
+def test_country_variants_share_one_iri(extract, variant):
+    extraction = extract(f"Officials from {variant} arrived.")
+    assert "country/VN" in extraction.entities
+
+
+def test_place_and_its_long_name_are_one(extract):
+    extraction = extract("Guangxi Zhuang Autonomous Region hosted the talks. Guangxi also sent a delegation.")
+    places = [e for e in extraction.entities.values() if e.key.startswith("place/")]
+    assert len(places) == 1 and places[0].key == "place/CN-GX"
+
+
+def test_headline_capitals_do_not_make_names(extract):
+    extraction = extract("Ghana Pushes Closer Ties With Chile\n\nGhana signed an accord with Chile.")
+    assert set(names_by_class(extraction)) == {"Ghana", "Chile"}

@@ -1,0 +1,77 @@
+import json
+
+import pytest
+
+import kg
+from kg.query import GraphLoadError, QueryError, canned_queries, format_result, load_graph, rows
+from kg.rdf import document_triples
+
+TEXT = ("The Andean Technology Transfer Center signed a cooperation agreement with Chile and Bolivia. "
+        "Peru cooperates with Ecuador.")
+
+
+@pytest.fixture(scope="module")
+def graph(extract):
+    return document_triples(extract(TEXT, name="andes.txt"))
+
+
+def test_canned_queries_are_installed_with_titles():
+    queries = canned_queries()
+    assert "partners-of" in queries
+    for canned in queries.values():
+        assert canned.title != canned.name, f"{canned.path} has no '# title:' header"
+
+
+@pytest.mark.parametrize("entity, expected", [
+    ("Chile", {"Andean Technology Transfer Center"}),
+    ("Andean Technology Transfer Center", {"Chile", "Bolivia"}),
+    ("https://w3id.org/coop-kg/id/country/EC", {"Peru"}),
+])
+def test_partners_of_works_from_either_side(graph, entity, expected):
+    result = kg.query(graph, "partners-of", params={"entity": entity})
+    assert {r["partnerLabel"] for r in rows(result)} == expected
+
+
+def test_parameter_values_are_bound_not_pasted(graph):
+    hostile = 'Chile" } UNION { ?partner ?p ?partnerLabel } #'
+    assert rows(kg.query(graph, "partners-of", params={"entity": hostile})) == []
+
+
+@pytest.mark.parametrize("fmt, check", [
+    ("json", lambda text: json.loads(text)["head"]["vars"] == ["partner", "partnerLabel"]),
+    ("csv", lambda text: text.splitlines()[0].strip() == "partner,partnerLabel"),
+    ("tsv", lambda text: text.splitlines()[0] == "?partner\t?partnerLabel" and "<https://" in text),
+    ("table", lambda text: "partnerLabel" in text and "1 row" in text),
+])
+def test_result_formats(graph, fmt, check):
+    result = kg.query(graph, "partners-of", params={"entity": "Chile"})
+    assert check(format_result(result, fmt))
+
+
+def test_construct_gives_turtle(graph):
+    text = format_result(kg.query(graph, "CONSTRUCT { ?a coop:cooperatesWith ?b } WHERE { ?a coop:cooperatesWith ?b }"))
+    assert "coop:cooperatesWith" in text
+
+
+def test_syntax_error_names_query_and_position(graph):
+    with pytest.raises(QueryError, match=r"query: SPARQL syntax error at line 1, column \d+"):
+        kg.query(graph, "SELECT ?x WHERE { ?x ?y }")
+
+
+def test_unknown_query_name_lists_the_canned_ones():
+    with pytest.raises(QueryError, match="partners-of"):
+        kg.query(kg.load_graph([]) if False else None, "no-such-query")
+
+
+def test_malformed_turtle_names_file_and_line(tmp_path):
+    path = tmp_path / "bad.ttl"
+    path.write_text("@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\nex:d ex:e \"unterminated .\n")
+    with pytest.raises(GraphLoadError, match=r"bad.ttl: not valid turtle"):
+        load_graph(path)
+
+
+def test_jsonld_with_remote_context_is_not_fetched(tmp_path):
+    path = tmp_path / "remote.jsonld"
+    path.write_text('{"@context": "http://example.org/context.jsonld", "@id": "http://example.org/a", "name": "x"}')
+    with pytest.raises(GraphLoadError, match="remote.jsonld"):
+        load_graph(path)

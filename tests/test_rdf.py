@@ -1,0 +1,48 @@
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDF, RDFS, SKOS
+
+import kg
+from kg.namespace import COOP, ID
+from kg.rdf import document_triples
+
+TEXT = ("The Andean Technology Transfer Center (ATTC) was set up by Peru's Ministry of Production. "
+        "The Center signed a cooperation agreement with Chile and Bolivia.")
+
+
+def test_every_entity_has_type_label_and_names(extract):
+    graph = document_triples(extract(TEXT, name="andes.txt"))
+    entities = [s for s in graph.subjects(RDFS.label, None) if (s, RDF.type, COOP.Document) not in graph]
+    assert entities
+    for entity in entities:
+        assert graph.value(entity, RDF.type) is not None
+        assert graph.value(entity, SKOS.prefLabel) is not None
+    attc = ID["organization/andean-technology-transfer-center"]
+    assert {str(a) for a in graph.objects(attc, SKOS.altLabel)} >= {"ATTC", "Center"}
+
+
+def test_relations_are_plain_triples_with_evidence(extract):
+    graph = document_triples(extract(TEXT, name="andes.txt"))
+    attc = ID["organization/andean-technology-transfer-center"]
+    assert (attc, COOP.cooperatesWith, ID["country/CL"]) in graph
+    evidence = list(graph.subjects(RDF.subject, attc))
+    assert evidence
+    sentences = {str(graph.value(e, COOP.sentence)) for e in evidence}
+    assert any("cooperation agreement with Chile" in s for s in sentences)
+
+
+def test_iris_are_deterministic_and_graphs_merge_by_union(extract):
+    a = document_triples(extract(TEXT, name="a.txt"))
+    b = document_triples(extract("Chile and the Andean Technology Transfer Center opened a lab.", name="b.txt"))
+    again = document_triples(extract(TEXT, name="a.txt"))
+    assert set(a) == set(again)
+    merged = a + b
+    attc = ID["organization/andean-technology-transfer-center"]
+    assert len(set(merged.objects(attc, COOP.mentionedIn))) == 2
+
+
+def test_turtle_round_trip(extract, tmp_path):
+    graph = document_triples(extract(TEXT, name="andes.txt"))
+    path = kg.write_graph(graph, tmp_path / "g.ttl")
+    parsed = Graph().parse(path)
+    assert len(parsed) == len(graph)
+    assert isinstance(next(iter(parsed.subjects(RDF.type, COOP.Country))), URIRef)
