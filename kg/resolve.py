@@ -19,7 +19,7 @@ from .namespace import SYMMETRIC_RELATIONS, slug
 from .nlp.gazetteer import gazetteer
 from .nlp.lexicon import TOP_CLASS, head_class
 from .nlp import relations as _relations  # noqa: F401  (Doc._.coop_relations)
-from .nlp.names import SPAN_KEY, name_text
+from .nlp.names import SPAN_KEY, is_acronym_text, name_text
 
 _POSSESSIVE = {"'s", "\u2019s", "'", "\u2019"}
 
@@ -129,7 +129,7 @@ def _entity_of(doc: Doc, members: list[Span]) -> Entity | None:
     names = []
     for span in members:
         names.extend(_names_of(span))
-    acronyms = {n for n in names if _looks_like_acronym(n)}
+    acronyms = {n for n in names if is_acronym_text(n)}
     full_names = [n for n in names if n not in acronyms]
     entry = None
     for name in names:
@@ -180,11 +180,6 @@ def _vote_class(members: list[Span], acronyms: set[str]) -> str | None:
 def _mention(span: Span, cls: str) -> Mention:
     return Mention(text=name_text(span), start=span.start_char, end=span.end_char, cls=cls,
                    sentence=span.sent.text.strip())
-
-
-def _looks_like_acronym(name: str) -> bool:
-    letters = [c for c in name if c.isalpha()]
-    return 2 <= len(letters) <= 12 and " " not in name.strip() and sum(c.isupper() for c in letters) >= 2
 
 
 def _head_word(span: Span) -> str:

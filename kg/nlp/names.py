@@ -88,6 +88,7 @@ class NameFinder:
     # -- the component ---------------------------------------------------------------
     def __call__(self, doc: Doc) -> Doc:
         headline = _headline_tokens(doc)
+        self.defined_acronyms = _bracketed_acronyms(doc)
         spans: list[Span] = []
         taken = [False] * len(doc)
         for start, end in self._runs(doc, headline):
@@ -105,7 +106,8 @@ class NameFinder:
                     spans.append(span)
                     for i in range(span.start, span.end):
                         taken[i] = True
-        spans.sort(key=lambda s: s.start)
+        spans += [q for span in spans for q in _quoted_parts(span)]
+        spans.sort(key=lambda s: (s.start, -s.end))
         doc.spans[SPAN_KEY] = spans
         doc._.coop_alias_pairs = _bracketed_aliases(doc, spans)
         return doc
@@ -347,7 +349,11 @@ class NameFinder:
             return entry.cls
         if _is_compound_of_known(self.gazetteer, core):
             return None  # "China-ASEAN" as in "China-ASEAN cooperation": two names, not a third
-        acronym = len(core) == 1 and core[0].is_upper
+        acronym = _is_acronym(core)
+        if acronym and core.start >= 2 and doc[core.start - 1].text == "(" and doc[core.start - 2].is_lower:
+            return None  # "science, technology and innovation (STI)": short for a common phrase
+        if acronym and name_text(core) in self.defined_acronyms:
+            return "Organization"  # explained in brackets; the full name decides its class
         if not acronym and self._looks_like_person(doc, core):
             return "Person"
         head = _head_token(core)
@@ -448,11 +454,37 @@ def _head_token(core: Span) -> Token | None:
     return head
 
 
-def _is_acronym(span: Span) -> bool:
-    text = name_text(span)
+def _bracketed_acronyms(doc: Doc) -> set[str]:
+    """Acronyms the text explains: "Full Name (ACR)"."""
+    found = set()
+    for match in re.finditer(r"[A-Z][\w.'-]*\s+\(([A-Za-z][\w&-]*(?: [A-Z][\w&-]*)?)\)", doc.text):
+        letters = [c for c in match.group(1) if c.isalpha()]
+        if letters and sum(c.isupper() for c in letters) >= max(2, len(letters) - 2):
+            found.add(match.group(1))
+    return found
+
+
+def _quoted_parts(span: Span) -> list[Span]:
+    """ "the “Belt and Road” Science and Technology Innovation Action Plan": the quoted
+    name at the start of a programme's name is a programme of its own."""
+    doc = span.doc
+    if span.label_ != "Program" or span.start == 0 or doc[span.start - 1].text not in _OPEN_QUOTES:
+        return []
+    for k in range(span.start + 1, span.end - 1):
+        if doc[k].text in _CLOSE_QUOTES:
+            return [Span(doc, span.start, k, label="Program")]
+    return []
+
+
+def is_acronym_text(text: str) -> bool:
+    """ "CAEXPO", "e-ASIA JRP", "ASEAN COST": short, and capitals nearly throughout."""
     letters = [c for c in text if c.isalpha()]
-    return 2 <= len(letters) <= 12 and sum(c.isupper() for c in letters) >= max(2, len(letters) - 2) \
-        and len(span) <= 4
+    return 2 <= len(letters) <= 12 and len(text.split()) <= 3 and \
+        sum(c.isupper() for c in letters) >= max(2, len(letters) - 2)
+
+
+def _is_acronym(span: Span) -> bool:
+    return len(span) <= 4 and is_acronym_text(name_text(span))
 
 
 def _bracketed_aliases(doc: Doc, spans: list[Span]) -> list[tuple[Span, Span]]:
@@ -505,8 +537,8 @@ def _headline_tokens(doc: Doc) -> set[int]:
     for match in re.finditer(r"[^\n]+", doc.text):
         line = match.group(0)
         text = doc.text
-        alone = (match.start() == 0 or text[:match.start()].endswith("\n\n") or text[:match.start()].strip() == "") and \
-            (match.end() == len(text) or text[match.end():].startswith("\n\n") or not text[match.end():].strip())
+        # a line that ends its paragraph; a line that runs on into the next is hard-wrapped text
+        alone = match.end() == len(text) or text[match.end():].startswith("\n\n") or not text[match.end():].strip()
         if not alone or line.rstrip().endswith((".", "?", "!", '"', "\u201d")):
             continue
         words = re.findall(r"[A-Za-z][\w'-]*", line)

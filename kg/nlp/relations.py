@@ -15,7 +15,8 @@ from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span, Token
 
-from .lexicon import PERSON_ROLES, TOP_CLASS
+from .gazetteer import gazetteer
+from .lexicon import ORDINAL_WORDS, PERSON_ROLES, TOP_CLASS, TYPE_NOUNS_AFTER_NAME, head_class
 from .names import SPAN_KEY
 
 if not Doc.has_extension("coop_relations"):
@@ -40,7 +41,7 @@ ESTABLISH_VERBS = {"establish", "found", "launch", "build", "set", "create", "op
 ORGANIZE_VERBS = {"organize", "organise", "host", "implement", "run", "sponsor", "co-sponsor",
                   "cosponsor", "co-organize", "co-organise", "coorganize", "chair", "convene",
                   "manage", "operate", "coordinate", "administer", "handle", "stage"}
-SUPPORT_VERBS = {"fund", "support", "finance", "endorse", "sponsor", "back", "subsidize"}
+SUPPORT_VERBS = {"fund", "support", "finance", "endorse", "back", "subsidize", "subsidise", "bankroll"}
 HOLD_VERBS = {"hold", "take", "wrap", "open", "close", "convene", "kick", "conclude", "start"}
 COOPERATION_NOUNS = {"cooperation", "co-operation", "collaboration", "partnership", "agreement",
                      "agreements", "mechanism", "mechanisms", "memorandum", "memoranda", "accord",
@@ -48,6 +49,17 @@ COOPERATION_NOUNS = {"cooperation", "co-operation", "collaboration", "partnershi
                      "exchanges", "group", "groups", "document", "documents", "contract",
                      "contracts", "alliance", "dialogue", "venture", "mou", "mous", "links"}
 PARTNER_NOUNS = {"partner", "partners", "ally", "allies"}
+COOPERATION_VERBS = {"sign", "conclude", "reach", "ink", "cooperate", "collaborate", "partner", "work",
+                     "agree", "team", "ally"}
+GROUP_MEMBER_NOUNS = {"member", "country", "nation", "state", "economy", "government"}
+PEOPLE_NOUNS = {"minister", "official", "leader", "delegate", "representative", "delegation",
+                "scientist", "researcher", "expert", "officer", "diplomat", "envoy", "head"}
+# "X's main instrument is Y": Y is a part of X
+PART_NOUNS = {"instrument", "arm", "part", "component", "unit", "branch", "subsidiary", "division",
+              "wing", "body", "affiliate", "platform", "project", "programme", "program", "office"}
+PARENT_HEADS = {"committee", "commission", "council", "secretariat", "department", "office",
+                "bureau", "agency", "center", "centre", "branch", "unit", "division", "chapter",
+                "institute", "mission", "delegation", "fund"}
 MEMBER_NOUNS = {"member", "members"}
 
 
@@ -83,8 +95,9 @@ class RelationExtractor:
         seen = set()
         result = []
         for rel in found:
-            key = (rel.subject.start, rel.predicate, rel.object.start)
-            if rel.subject.start == rel.object.start or key in seen or rel.confidence < self.min_confidence:
+            key = (rel.subject.start, rel.subject.end, rel.predicate, rel.object.start, rel.object.end)
+            same = (rel.subject.start, rel.subject.end) == (rel.object.start, rel.object.end)
+            if same or key in seen or rel.confidence < self.min_confidence:
                 continue
             seen.add(key)
             result.append(rel)
@@ -97,49 +110,120 @@ class RelationExtractor:
 
     def conjuncts(self, token: Token) -> list[Span]:
         """The names of a token and of everything coordinated with it ("A, B and C")."""
-        result = []
-        for t in [token, *token.conjuncts]:
-            span = self.span_of(t) or self._name_under(t)
-            if span is not None and span not in result:
-                result.append(span)
+        result: list[Span] = []
+        for t in self._coordinated(token):
+            for span in self._names_for(t):
+                if span not in result:
+                    result.append(span)
         return result
 
-    def _name_under(self, token: Token) -> Span | None:
-        """A name inside a phrase: "the Forum on ..." -> the Forum span; "its partners" -> None."""
-        for t in token.subtree:
-            span = self.span_of(t)
-            if span is not None and t.head.i in range(token.left_edge.i, token.right_edge.i + 1):
-                if span.start <= token.i < span.end or t.i == token.i or t.head == token and t.dep_ in {"compound", "amod", "nmod", "poss"}:
-                    return span
-        return None
+    def _coordinated(self, token: Token) -> list[Token]:
+        """A token and its conjuncts, also where the parser took a listed name for an
+        apposition ("A (ACR), the B (BCR) and C")."""
+        found = [token]
+        stack = [token]
+        while stack and len(found) < 40:
+            current = stack.pop()
+            for child in current.children:
+                if child in found:
+                    continue
+                if child.dep_ == "conj" or (child.dep_ == "appos" and self.span_of(child) is not None):
+                    found.append(child)
+                    stack.append(child)
+        return sorted(found, key=lambda t: t.i)
 
-    def subject_of(self, verb: Token) -> list[Span]:
-        """Who did it: nsubj, including through relative clauses and "X, which ... "."""
+    def _names_for(self, token: Token) -> list[Span]:
+        """What a noun stands for: its own name; the name of a "the X scheme" phrase; the
+        members listed in "nine ASEAN countries (including A and B)"; the group in "ASEAN
+        members"; the name a "body that ..." is in apposition to."""
+        span = self.span_of(token)
+        if span is not None:
+            return [span]
+        if token.pos_ not in {"NOUN", "PRON"}:
+            return []
+        listed = self._included(token)
+        if listed:
+            return listed
+        for child in token.children:
+            named = self.span_of(child)
+            if named is None or child.dep_ not in {"compound", "nmod", "amod"} or named.end != token.i:
+                continue
+            if token.lemma_ in TYPE_NOUNS_AFTER_NAME:
+                return [named]  # "the X scheme"
+            if token.lemma_ in GROUP_MEMBER_NOUNS and TOP_CLASS.get(named.label_) == "Organization":
+                return [named]  # "ASEAN members"
+        if token.dep_ == "appos":
+            head = self.span_of(token.head)
+            if head is not None:
+                return [head]  # "X, a body that ..."
+        if token.lemma_ in PEOPLE_NOUNS:
+            # "science ministers from China and ASEAN": the people stand for where they are from
+            for prep in token.children:
+                if prep.dep_ == "prep" and prep.lower_ in {"from", "of"}:
+                    return self.pobj_names(prep)
+        if token.pos_ == "PRON" or (token.dep_ in {"nsubj", "nsubjpass"} and _is_definite(token)):
+            return self._coreferent(token)
+        return []
+
+    def _included(self, token: Token) -> list[Span]:
+        """ "countries (including Thailand and Cambodia)": the names listed in the bracket."""
+        doc = token.doc
+        i = token.i + 1
+        if i + 1 < len(doc) and doc[i].text == "(" and doc[i + 1].lower_ in {"including", "includes", "namely", "such"}:
+            names = []
+            for k in range(i + 2, min(len(doc), i + 40)):
+                if doc[k].text == ")":
+                    break
+                span = self.span_of(doc[k])
+                if span is not None and span not in names:
+                    names.append(span)
+            return names
+        return []
+
+    def subject_of(self, verb: Token, depth: int = 0) -> list[Span]:
+        """Who did it: the subject, through relative clauses ("X, which ..."), participles
+        ("Funded by A, X was ..."), coordinated and embedded verbs."""
         for child in verb.children:
             if child.dep_ in {"nsubj", "nsubjpass"}:
-                if child.tag_ in {"WDT", "WP"} and verb.dep_ == "relcl":
-                    return self.conjuncts(verb.head)
-                spans = self.conjuncts(child)
-                if spans:
-                    return spans
-                return self._coreferent(child)
-        if verb.dep_ in {"acl", "relcl", "advcl"} and verb.head.pos_ in {"NOUN", "PROPN"}:
+                if child.tag_ in {"WDT", "WP"}:
+                    return self._relative_antecedent(verb)
+                subjects = self.conjuncts(child)
+                for sub in child.children:  # "A, together with B, launched ..."
+                    if sub.dep_ == "advmod" and sub.lower_ in {"together", "along"}:
+                        for prep in sub.children:
+                            subjects += self.pobj_names(prep)
+                    if sub.dep_ == "prep" and sub.lower_ == "with" and any(t.lower_ in {"together", "along"} for t in child.children):
+                        subjects += self.pobj_names(sub)
+                return subjects
+        if depth > 4:
+            return []
+        if verb.dep_ in {"acl", "relcl"} and verb.head.pos_ in {"NOUN", "PROPN", "PRON"}:
             return self.conjuncts(verb.head)
-        if verb.dep_ in {"conj", "xcomp"} and verb.head.pos_ in {"VERB", "AUX"}:
-            return self.subject_of(verb.head)
+        if verb.dep_ in {"conj", "xcomp", "advcl", "pcomp", "ccomp", "dep"} and verb.head.pos_ in {"VERB", "AUX"}:
+            return self.subject_of(verb.head, depth + 1)
+        if verb.dep_ in {"pcomp", "pobj"} and verb.head.dep_ == "prep":
+            return self.subject_of(verb.head.head, depth + 1)
+        if depth == 0:
+            # a parse that lost the subject ("The forum was co-sponsored by ..."): the
+            # nearest subject before the verb in its sentence
+            for token in reversed(list(verb.sent[: verb.i - verb.sent.start])):
+                if token.dep_ in {"nsubj", "nsubjpass"}:
+                    return self.conjuncts(token)
+        return []
+
+    def _relative_antecedent(self, verb: Token) -> list[Span]:
+        while verb.dep_ == "conj" and verb.head != verb:
+            verb = verb.head
+        if verb.dep_ == "relcl":
+            return self.conjuncts(verb.head)
         return []
 
     def object_of(self, verb: Token) -> list[Span]:
         for child in verb.children:
             if child.dep_ in {"dobj", "obj", "attr", "oprd"}:
-                if child.tag_ in {"WDT", "WP"} and verb.dep_ == "relcl":
-                    return self.conjuncts(verb.head)
-                spans = self.conjuncts(child)
-                return spans or self._coreferent(child)
-        if verb.dep_ == "relcl":
-            for child in verb.children:
-                if child.tag_ in {"WDT", "WP"} and child.dep_ in {"dobj", "obj"}:
-                    return self.conjuncts(verb.head)
+                if child.tag_ in {"WDT", "WP"}:
+                    return self._relative_antecedent(verb)
+                return self.conjuncts(child)
         return []
 
     def agents_of(self, verb: Token) -> list[Span]:
@@ -151,21 +235,33 @@ class RelationExtractor:
         return []
 
     def _coreferent(self, token: Token) -> list[Span]:
-        """ "the forum", "it", "the event": the latest name of a fitting class before it."""
-        if token.pos_ not in {"NOUN", "PRON"} or token.lower_ in {"which", "that", "who"}:
+        """ "the forum": the latest name with that head noun's class; "it": the subject of the
+        previous sentence, or the latest name that can act."""
+        doc = token.doc
+        if token.lower_ in {"which", "that", "who", "whom"}:
             return []
-        wanted = None
+        before = [s for s in doc.spans[SPAN_KEY] if s.end <= token.i]
         if token.pos_ == "NOUN":
-            from .lexicon import head_class
-            wanted = head_class(token.lemma_)
-            if wanted is None and token.lemma_ in {"event", "meeting"}:
-                wanted = "Event"
+            wanted = head_class(token.lemma_) or ("Event" if token.lemma_ in {"event", "meeting"} else None)
             if wanted is None:
                 return []
-        candidates = [s for s in token.doc.spans[SPAN_KEY] if s.end <= token.i]
-        for span in reversed(candidates[-12:]):
-            if wanted is None or TOP_CLASS.get(span.label_) == TOP_CLASS.get(wanted):
-                return [span] if wanted else []
+            for span in reversed(before[-15:]):
+                if TOP_CLASS.get(span.label_) == TOP_CLASS.get(wanted):
+                    return [span]
+            return []
+        if token.lower_ in {"it", "its"}:
+            sent = token.sent
+            if sent.start > 0:
+                previous = doc[sent.start - 1].sent
+                for t in previous:
+                    if t.dep_ in {"nsubj", "nsubjpass"}:
+                        span = self.span_of(t)
+                        if span is not None and span.label_ not in PLACES | {"Person"}:
+                            return [span]
+                        break
+            for span in reversed([s for s in before if s.end <= sent.start][-8:]):
+                if span.label_ not in PLACES | {"Person"}:
+                    return [span]
         return []
 
     def pobj_names(self, prep: Token) -> list[Span]:
@@ -183,21 +279,17 @@ class RelationExtractor:
             prep = doc[end - 1]
             objects = self.pobj_names(prep) or self._next_names(doc, end, sent)
             if predicate == "partOf":
-                subjects = self._governing_names(doc[start], sent)
-                for s in subjects:
+                for s in self._governing_names(doc[start], sent):
                     for o in objects[:1]:
                         yield RelationCandidate(s, "partOf", o, rule, 0.8, sent)
             elif predicate == "supports":
-                # "with the support of A and B, X did Y": A and B support what was done
-                supported = self._clause_names(doc[start], sent, exclude=objects)
+                # "with the support of A and B, X kept Y running": A and B support Y
                 for s in objects:
-                    for o in supported:
-                        if TOP_CLASS.get(o.label_) in {"Program", "Event", "Facility", "Organization"}:
-                            yield RelationCandidate(s, "supports", o, rule, 0.6, sent)
+                    for o in self._supported(doc[start], exclude=objects):
+                        yield RelationCandidate(s, "supports", o, rule, 0.65, sent)
             elif predicate == "heldIn":
                 verb = doc[start]
-                events = [s for s in self.subject_of(verb) if TOP_CLASS.get(s.label_) == "Event"] or \
-                    [s for s in self._coreferent_event(doc, start)]
+                events = [s for s in self.subject_of(verb) if TOP_CLASS.get(s.label_) == "Event"]
                 places = [o for o in objects if o.label_ in PLACES]
                 for e in events:
                     for p in places[:1]:
@@ -205,11 +297,24 @@ class RelationExtractor:
             elif predicate == "memberOf":
                 # "nine ASEAN countries (including Thailand and Cambodia)"
                 group = self._group_before(doc, start)
-                members = [s for s in self._next_names(doc, end, sent, stop=")")]
                 if group is not None:
-                    for m in members:
-                        if m.label_ in {"Country"} | {"Organization"}:
+                    for m in self._next_names(doc, end, sent, stop=")"):
+                        if m.label_ in {"Country"} or TOP_CLASS.get(m.label_) == "Organization":
                             yield RelationCandidate(m, "memberOf", group, rule, 0.75, sent)
+
+    def _supported(self, trigger: Token, exclude: list[Span]) -> list[Span]:
+        """What a "with the support of" phrase supports: the object of the verb it modifies
+        (or of that verb's small clause), else its subject."""
+        verb = trigger.head
+        while verb.pos_ not in {"VERB", "AUX"} and verb.head != verb:
+            verb = verb.head
+        things = self.object_of(verb)
+        if not things:
+            for child in verb.children:
+                if child.dep_ in {"xcomp", "ccomp"}:
+                    things = self.object_of(child) or [s for c in child.children if c.dep_ == "nsubj" for s in self.conjuncts(c)]
+        things = [t for t in things if t not in exclude and TOP_CLASS.get(t.label_) in {"Program", "Event", "Facility", "Organization"}]
+        return things or [t for t in self.subject_of(verb) if t not in exclude and TOP_CLASS.get(t.label_) in {"Program", "Event", "Facility"}]
 
     def _from_verbs(self, doc: Doc) -> Iterator[RelationCandidate]:
         for token in doc:
@@ -218,28 +323,37 @@ class RelationExtractor:
             lemma = token.lemma_.lower()
             sent = token.sent
             passive = any(c.dep_ in {"nsubjpass", "auxpass"} for c in token.children) or (
-                token.tag_ == "VBN" and token.dep_ in {"acl", "relcl", "advcl", "ROOT", "conj"} and self.agents_of(token))
+                token.tag_ == "VBN" and bool(self.agents_of(token)))
             phrasal = {c.lower_ for c in token.children if c.dep_ == "prt"}
             if lemma == "set" and "up" not in phrasal:
                 continue
             if lemma in ESTABLISH_VERBS:
-                yield from self._pairs(token, "established", passive, "established/verb", 0.8,
-                                       obj_classes={"Organization", "Program", "Facility", "Event"})
-            if lemma in ORGANIZE_VERBS or lemma.replace("-", "") in ORGANIZE_VERBS:
-                # "X organized Y" means Y organizedBy X
                 for agent, thing in self._agent_thing(token, passive):
-                    if TOP_CLASS.get(thing.label_) in {"Event", "Program", "Organization", "Facility"} and agent.label_ in ACTORS | {"Organization", "GovernmentAgency", "ResearchOrganization", "Company", "Program"}:
+                    if TOP_CLASS.get(thing.label_) in {"Organization", "Program", "Facility", "Event"} and agent.label_ not in {"City"}:
+                        yield RelationCandidate(agent, "established", thing, "established/verb", 0.8, sent)
+                yield from self._where(token, passive, "established/in")
+            if lemma in ORGANIZE_VERBS:
+                pairs = list(self._agent_thing(token, passive))
+                if not pairs and token.dep_ == "xcomp":  # "X kept the programme running"
+                    pairs = [(a, t) for a in self.subject_of(token.head) for t in self.object_of(token.head)]
+                for agent, thing in pairs:
+                    if TOP_CLASS.get(thing.label_) in {"Event", "Program", "Organization", "Facility"}:
                         yield RelationCandidate(thing, "organizedBy", agent, "organizedBy/verb", 0.8, sent)
+                yield from self._where(token, passive, "organizedBy/in")
+                yield from self._under_programme(token)
             if lemma in SUPPORT_VERBS:
                 for agent, thing in self._agent_thing(token, passive):
                     yield RelationCandidate(agent, "supports", thing, "supports/verb", 0.75, sent)
-            if lemma in {"join", "attend", "participate"} or (lemma == "take" and "part" in {c.lower_ for c in token.children}):
+            if lemma in {"join", "attend", "participate", "enter"} or (lemma == "take" and "part" in {c.lower_ for c in token.children}):
                 for actor in self.subject_of(token):
                     things = self.object_of(token) or [s for c in token.children if c.dep_ == "prep" for s in self.pobj_names(c)]
                     for thing in things:
                         if TOP_CLASS.get(thing.label_) in {"Event", "Program"}:
                             yield RelationCandidate(actor, "participatesIn", thing, "participatesIn/verb", 0.75, sent)
-            if lemma in {"sign", "conclude", "reach", "ink"} or lemma in {"cooperate", "collaborate", "partner", "work"}:
+                        elif TOP_CLASS.get(thing.label_) == "Organization" and lemma == "join":
+                            yield RelationCandidate(actor, "memberOf", thing, "memberOf/join", 0.7, sent)
+            if lemma in COOPERATION_VERBS or any(
+                    c.dep_ in {"dobj", "obj"} and c.lemma_ in COOPERATION_NOUNS for c in token.children):
                 yield from self._cooperation(token)
             if lemma in {"headquarter", "base", "locate", "situate"}:
                 for s in self.subject_of(token):
@@ -248,12 +362,63 @@ class RelationExtractor:
                             for o in self.pobj_names(c):
                                 if o.label_ in PLACES:
                                     yield RelationCandidate(s, "locatedIn", o, "locatedIn/verb", 0.85, sent)
+            if lemma in {"include", "comprise", "be"}:
+                yield from self._members_or_parts(token)
 
-    def _pairs(self, verb: Token, predicate: str, passive: bool, rule: str, confidence: float,
-               obj_classes: set[str]) -> Iterator[RelationCandidate]:
-        for agent, thing in self._agent_thing(verb, passive):
-            if TOP_CLASS.get(thing.label_) in obj_classes and TOP_CLASS.get(agent.label_) in {"Organization", "Country", "Place", "Person", "Program"}:
-                yield RelationCandidate(agent, predicate, thing, rule, confidence, verb.sent)
+    def _where(self, verb: Token, passive: bool, rule: str) -> Iterator[RelationCandidate]:
+        """ "set up by A in Yinchuan", "organized by A in Nanning": where the thing is."""
+        things = self.subject_of(verb) if passive else self.object_of(verb)
+        places: list[Span] = []
+        for child in verb.children:
+            if child.dep_ == "prep" and child.lower_ == "in":
+                places += self.pobj_names(child)
+            if child.dep_ == "agent":
+                for pobj in child.children:
+                    for t in [pobj, *pobj.conjuncts]:
+                        for prep in t.children:
+                            if prep.dep_ == "prep" and prep.lower_ == "in":
+                                places += self.pobj_names(prep)
+        for thing in things:
+            for place in places:
+                if place.label_ not in PLACES or place == thing:
+                    continue
+                if TOP_CLASS.get(thing.label_) == "Event":
+                    yield RelationCandidate(thing, "heldIn", place, rule, 0.7, verb.sent)
+                elif TOP_CLASS.get(thing.label_) in {"Organization", "Facility"}:
+                    yield RelationCandidate(thing, "locatedIn", place, rule, 0.7, verb.sent)
+
+    def _under_programme(self, verb: Token) -> Iterator[RelationCandidate]:
+        """ "Under the X scheme, A and B have run study groups": X is run by A and B."""
+        for child in verb.children:
+            if child.dep_ == "prep" and child.lower_ == "under":
+                for programme in self.pobj_names(child):
+                    if TOP_CLASS.get(programme.label_) == "Program":
+                        for agent in self.subject_of(verb):
+                            if agent != programme:
+                                yield RelationCandidate(programme, "organizedBy", agent, "organizedBy/under", 0.7, verb.sent)
+
+    def _members_or_parts(self, verb: Token) -> Iterator[RelationCandidate]:
+        """ "Its founding members included A, B and C"; "X's main instrument is Y"."""
+        subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
+        if subject is None or subject.pos_ != "NOUN":
+            return
+        owner = None
+        for child in subject.children:
+            if child.dep_ == "poss":
+                owners = self._names_for(child)
+                owner = owners[0] if owners else None
+        if owner is None:
+            return
+        if verb.lemma_ == "be":
+            parts = self.object_of(verb)
+            predicate, rule = ("partOf", "partOf/instrument") if subject.lemma_ in PART_NOUNS else (None, None)
+        else:
+            parts = self.object_of(verb)
+            predicate, rule = ("memberOf", "memberOf/members") if subject.lemma_ in MEMBER_NOUNS else (None, None)
+        if predicate:
+            for part in parts:
+                if part != owner:
+                    yield RelationCandidate(part, predicate, owner, rule, 0.75, verb.sent)
 
     def _agent_thing(self, verb: Token, passive: bool) -> Iterator[tuple[Span, Span]]:
         if passive:
@@ -264,7 +429,7 @@ class RelationExtractor:
             things = self.object_of(verb)
             # "which JST launched together with MEXT": partners in the act
             for child in verb.children:
-                if child.dep_ == "advmod" and child.lower_ == "together":
+                if child.dep_ == "advmod" and child.lower_ in {"together", "jointly"}:
                     for prep in child.children:
                         agents = agents + self.pobj_names(prep)
                 if child.dep_ == "prep" and child.lower_ == "with" and any(t.lower_ == "together" for t in verb.children):
@@ -275,110 +440,165 @@ class RelationExtractor:
                     yield agent, thing
 
     def _cooperation(self, verb: Token) -> Iterator[RelationCandidate]:
-        """ "X signed agreements with A and B", "X cooperates with Y"."""
+        """ "X signed memoranda of understanding with A, B and C", "X cooperates with Y"."""
         subjects = self.subject_of(verb)
         partners: list[Span] = []
         for child in verb.children:
             if child.dep_ == "prep" and child.lower_ in {"with", "between"}:
                 partners += self.pobj_names(child)
             if child.dep_ in {"dobj", "obj"}:
-                for prep in child.children:
-                    if prep.dep_ == "prep" and prep.lower_ in {"with", "on"}:
-                        for p in prep.children:
-                            if p.dep_ == "pobj":
-                                partners += self.conjuncts(p)
-                                for pp in p.children:
-                                    if pp.dep_ == "prep" and pp.lower_ == "with":
-                                        partners += self.pobj_names(pp)
-                        if prep.lower_ == "with":
-                            partners += self.pobj_names(prep)
+                partners += self._with_partners(child)
         for s in subjects:
             for p in partners:
                 if s != p and s.label_ in ACTORS | {"GovernmentAgency", "ResearchOrganization", "Company"}:
                     yield RelationCandidate(s, "cooperatesWith", p, "cooperatesWith/verb", 0.8, verb.sent)
 
+    def _with_partners(self, noun: Token) -> list[Span]:
+        """Names in a "with ..." phrase inside a noun phrase, not crossing into another clause."""
+        partners: list[Span] = []
+        stack = [noun]
+        while stack:
+            token = stack.pop()
+            for child in token.children:
+                if child.pos_ in {"VERB", "AUX"} or child.dep_ in {"relcl", "acl", "advcl"}:
+                    continue
+                if child.dep_ == "prep" and child.lower_ == "with":
+                    partners += self.pobj_names(child)
+                elif child.dep_ in {"prep", "pobj", "conj", "compound", "amod"}:
+                    stack.append(child)
+        return partners
+
     def _from_nouns(self, doc: Doc) -> Iterator[RelationCandidate]:
         """ "mechanisms with A and B", "cooperation between A and B", "Indonesia's partner"."""
         for token in doc:
+            if token.dep_ == "prep" and token.lower_ == "between":
+                anchor = token.head
+                for _ in range(3):
+                    if anchor.lower_ in COOPERATION_NOUNS or anchor.lemma_ in COOPERATION_NOUNS:
+                        break
+                    anchor = anchor.head
+                else:
+                    continue
+                names = self.pobj_names(token)
+                for a, b in zip(names, names[1:]):
+                    yield RelationCandidate(a, "cooperatesWith", b, "cooperatesWith/between", 0.8, token.sent)
             if token.lower_ in COOPERATION_NOUNS and token.pos_ == "NOUN":
-                sent = token.sent
                 for prep in token.children:
-                    if prep.dep_ != "prep":
-                        continue
-                    if prep.lower_ == "between":
-                        names = self.pobj_names(prep)
-                        for a, b in zip(names, names[1:]):
-                            yield RelationCandidate(a, "cooperatesWith", b, "cooperatesWith/between", 0.8, sent)
-                    elif prep.lower_ == "with":
-                        partners = self.pobj_names(prep)
-                        owner = self._owner_of_noun(token)
-                        for s in owner:
-                            for p in partners:
+                    if prep.dep_ == "prep" and prep.lower_ == "with":
+                        for s in self._owner_of_noun(token):
+                            for p in self.pobj_names(prep):
                                 if s != p:
-                                    yield RelationCandidate(s, "cooperatesWith", p, "cooperatesWith/noun-with", 0.7, sent)
+                                    yield RelationCandidate(s, "cooperatesWith", p, "cooperatesWith/noun-with", 0.7, token.sent)
             if token.lower_ in PARTNER_NOUNS:
                 possessors = [self.span_of(c) for c in token.children if c.dep_ == "poss"]
                 possessors += [self.span_of(c) for c in token.subtree if c.dep_ == "poss" and c.head.head == token]
-                owner = self._owner_of_noun(token)
                 for p in possessors:
-                    for s in owner:
+                    for s in self._owner_of_noun(token, possessor=False):
                         if p is not None and s != p:
                             yield RelationCandidate(s, "cooperatesWith", p, "cooperatesWith/partner", 0.7, token.sent)
 
-    def _owner_of_noun(self, noun: Token) -> list[Span]:
-        """Whose agreement: the subject of the verb the noun hangs on ("X set up mechanisms with")."""
+    def _owner_of_noun(self, noun: Token, possessor: bool = True) -> list[Span]:
+        """Whose agreement: its possessor ("Japan's cooperation with ..."), else the subject of
+        the verb the noun phrase hangs on ("X set up mechanisms with ...")."""
+        for child in noun.children:
+            if possessor and child.dep_ == "poss":
+                owners = self._names_for(child)
+                if owners:
+                    return owners
         head = noun
-        while head.dep_ in {"conj", "appos", "pobj", "prep", "amod", "compound"} and head.head != head:
+        for _ in range(8):
+            if head.pos_ in {"VERB", "AUX"} or head.head == head:
+                break
             head = head.head
-        if head.dep_ in {"dobj", "obj", "attr", "nsubjpass"}:
-            verb = head.head
-            if head.dep_ == "attr":  # "X becomes Y's partner"
-                return self.subject_of(verb)
-            return self.subject_of(verb)
+        if head.pos_ in {"VERB", "AUX"}:
+            return self.subject_of(head)
         return []
 
     def _from_names(self, doc: Doc, spans: list[Span]) -> Iterator[RelationCandidate]:
         """Relations written into the way names stand together."""
         for a, b in zip(spans, spans[1:]):
-            between = doc[a.end:b.start]
-            text = between.text.strip()
-            sent = a.sent
-            # "Nanning, Guangxi", "Jakarta, Indonesia"
-            if text == "," and a.label_ in PLACES and b.label_ in PLACES and a.label_ != "Country":
-                after = doc[b.end] if b.end < len(doc) else None
-                if not (after is not None and after.text == "," and after.i + 1 < len(doc) and self.span_of(doc[after.i + 1]) is not None
-                        and self.span_of(doc[after.i + 1]).label_ == a.label_):
-                    yield RelationCandidate(a, "locatedIn", b, "locatedIn/comma", 0.8, doc[a.start:b.end])
+            text = doc[a.end:b.start].text.strip()
+            evidence = doc[a.start:b.end]
+            # "Nanning, Guangxi", "Jakarta, Indonesia" (but not "A, B, C" lists of places)
+            if text == "," and a.label_ in PLACES - {"Country"} and b.label_ in PLACES and not self._in_list(doc, a, b):
+                yield RelationCandidate(a, "locatedIn", b, "locatedIn/comma", 0.8, evidence)
             # "Japan's Ministry of ...", "Egypt's Fayoum University"
             if text in {"'s", "\u2019s", "'", "\u2019"} and a.label_ in PLACES:
                 top = TOP_CLASS.get(b.label_)
                 if b.label_ == "GovernmentAgency" or (top == "Organization" and b.label_ not in {"ResearchOrganization", "Company"}):
-                    yield RelationCandidate(b, "partOf", a, "partOf/possessive", 0.8, doc[a.start:b.end])
+                    yield RelationCandidate(b, "partOf", a, "partOf/possessive", 0.8, evidence)
                 elif top in {"Organization", "Facility", "Place"} and b.label_ != "Country":
-                    yield RelationCandidate(b, "locatedIn", a, "locatedIn/possessive", 0.75, doc[a.start:b.end])
+                    yield RelationCandidate(b, "locatedIn", a, "locatedIn/possessive", 0.75, evidence)
             # "Laboratory of ... of Wuhan University", "Institute of the Chinese Academy ..."
             if text in {"of", "of the"} and TOP_CLASS.get(a.label_) in {"Organization", "Facility"} \
                     and TOP_CLASS.get(b.label_) == "Organization":
-                yield RelationCandidate(a, "partOf", b, "partOf/of-name", 0.8, doc[a.start:b.end])
-            # "CATTC Bangkok Innovation Center in Thailand"
-            if text == "in" and TOP_CLASS.get(a.label_) in {"Organization", "Facility"} and b.label_ in PLACES:
-                yield RelationCandidate(a, "locatedIn", b, "locatedIn/in", 0.7, doc[a.start:b.end])
+                yield RelationCandidate(a, "partOf", b, "partOf/of-name", 0.8, evidence)
+            # "the CATTC Bangkok Innovation Center in Thailand"
+            if text == "in" and TOP_CLASS.get(a.label_) in {"Organization", "Facility"} and b.label_ == "Country" \
+                    and doc[a.end].head.i in range(a.start, a.end):
+                yield RelationCandidate(a, "locatedIn", b, "locatedIn/in", 0.7, evidence)
+            # 'a "Huo Yan" laboratory for Brunei'
+            if text == "for" and TOP_CLASS.get(a.label_) in {"Facility", "Program", "Organization"} \
+                    and (b.label_ in PLACES or TOP_CLASS.get(b.label_) == "Organization") \
+                    and (doc[a.end].head.i in range(a.start, a.end) or TOP_CLASS.get(a.label_) != "Organization"):
+                yield RelationCandidate(a, "serves", b, "serves/for", 0.75, evidence)
+        for outer, inner in zip(spans, spans[1:]):
+            if inner.start >= outer.start and inner.end < outer.end:
+                yield RelationCandidate(outer, "partOf", inner, "partOf/quoted-name", 0.7, outer)
+        gaz = gazetteer()
         for span in spans:
-            # "Department of Science and Technology of Guangxi ...": the place a body belongs to
             tokens = list(span)
+            # "Department of Science and Technology of Guangxi ...": the place a body belongs to
             for k, token in enumerate(tokens[1:-1], start=1):
                 if token.text == "of" and TOP_CLASS.get(span.label_) == "Organization":
-                    inner = self.at.get(tokens[k + 1].i)
                     rest = doc[tokens[k + 1].i:span.end]
-                    from .gazetteer import gazetteer
-                    if gazetteer().lookup(rest.text):
+                    if gaz.lookup(rest.text):
                         yield RelationCandidate(span, "partOf", rest, "partOf/of-place", 0.8, span)
-            # "the CATTC Bangkok Innovation Center": a body named after its parent
+            # "Japan Science and Technology Agency": a government body named after its country
+            if span.label_ == "GovernmentAgency" and len(span) > 2 and doc[span.start + 1].text not in {"-", "\u2013"}:
+                country = gaz.country(span[0].text)
+                if country is not None:
+                    yield RelationCandidate(span, "partOf", span[0:1], "partOf/country-name", 0.7, span)
+            # "the CATTC Bangkok Innovation Center": a unit named after its parent's acronym
             first = span[0]
-            if len(span) > 2 and first.is_upper and len(first) > 1:
+            if len(span) > 2 and first.is_upper and len(first) > 1 and doc[span.start + 1].text not in {"-", "\u2013"} \
+                    and _head_lemma(span) in PARENT_HEADS:
                 parent = self._acronym_entity(doc, first.text, span)
                 if parent is not None:
                     yield RelationCandidate(span, "partOf", parent, "partOf/prefix", 0.7, span)
+            # "at its first Annual Board Meeting": an event of the programme the sentence is about
+            if TOP_CLASS.get(span.label_) == "Event" and span.start > 0 and doc[span.start - 1].lower_ in {"its", "their"} | set(ORDINAL_WORDS):
+                k = span.start - 1
+                while k > 0 and doc[k].lower_ in ORDINAL_WORDS:
+                    k -= 1
+                if doc[k].lower_ in {"its", "their"}:
+                    for owner in self._coreferent_subject(doc[k]):
+                        if owner != span and TOP_CLASS.get(owner.label_) in {"Program", "Organization", "Event"}:
+                            yield RelationCandidate(span, "partOf", owner, "partOf/its-event", 0.65, span.sent)
+
+    def _coreferent_subject(self, pronoun: Token) -> list[Span]:
+        """ "its" inside a sentence: the subject of that sentence."""
+        sent = pronoun.sent
+        for t in sent:
+            if t.dep_ in {"nsubj", "nsubjpass"} and t.i < pronoun.i:
+                names = self.conjuncts(t)
+                if names:
+                    return names[:1]
+        return self._coreferent(pronoun)
+
+    def _in_list(self, doc: Doc, a: Span, b: Span) -> bool:
+        """Is "a, b" part of a list "a, b, c and d" rather than "city, region"?"""
+        after = doc[b.end] if b.end < len(doc) else None
+        if after is not None and after.text in {",", "and"} and after.i + 1 < len(doc):
+            nxt = self.span_of(doc[after.i + 1])
+            if nxt is not None and nxt.label_ == b.label_:
+                return True
+        before = doc[a.start - 1] if a.start > 0 else None
+        if before is not None and before.text in {",", "and"} and a.start > 1:
+            prev = self.span_of(doc[a.start - 2])
+            if prev is not None and prev.label_ == a.label_:
+                return True
+        return False
 
     def _acronym_entity(self, doc: Doc, text: str, exclude: Span) -> Span | None:
         for span in doc.spans[SPAN_KEY]:
@@ -387,39 +607,55 @@ class RelationExtractor:
         return None
 
     def _from_appositions(self, doc: Doc, spans: list[Span]) -> Iterator[RelationCandidate]:
-        """ "Nanning, the capital of Guangxi", "Brunei, a member of ASEAN", "Xu Lin, a professor at X"."""
+        """ "Nanning, the capital of Guangxi", "Brunei, a member of ASEAN", "Xu Lin, a professor
+        at X", "Al-Azhar University, also in Egypt", "a Wuhan-based body"."""
         for span in spans:
             if span.end + 2 >= len(doc) or doc[span.end].text != ",":
                 continue
-            window = doc[span.end + 1:min(len(doc), span.end + 12)]
-            words = [t.lower_ for t in window]
-            nxt = [s for s in spans if window.start <= s.start < window.end]
-            if not nxt:
+            window = doc[span.end + 1:min(len(doc), span.end + 14)]
+            lead_words: list[str] = []
+            for token in window:
+                if self.span_of(token) is not None or token.text in {",", ";", "."}:
+                    break
+                lead_words.append(token.lower_)
+            lead = set(lead_words)
+            target = self._target_of(window)
+            if target is None:
                 continue
-            target = nxt[0]
-            lead = doc[window.start:target.start]
-            lead_words = {t.lower_ for t in lead}
-            sent = span.sent
-            if "capital" in lead_words and span.label_ in PLACES and target.label_ in PLACES:
-                yield RelationCandidate(span, "locatedIn", target, "locatedIn/capital", 0.85, doc[span.start:target.end])
-            elif lead_words & MEMBER_NOUNS and "of" in lead_words:
-                yield RelationCandidate(span, "memberOf", target, "memberOf/apposition", 0.8, doc[span.start:target.end])
-            elif span.label_ == "Person" and lead_words & PERSON_ROLES:
-                yield RelationCandidate(span, "memberOf", target, "memberOf/post", 0.8, doc[span.start:target.end])
-            elif lead.text.endswith("-based") or any(t.text == "based" for t in lead):
-                pass
-        # "a Wuhan-based body": X-based
+            evidence = doc[span.start:target.end]
+            if "capital" in lead and span.label_ in PLACES and target.label_ in PLACES:
+                yield RelationCandidate(span, "locatedIn", target, "locatedIn/capital", 0.85, evidence)
+            elif lead & MEMBER_NOUNS and "of" in lead:
+                yield RelationCandidate(span, "memberOf", target, "memberOf/apposition", 0.8, evidence)
+            elif span.label_ == "Person" and lead & PERSON_ROLES:
+                yield RelationCandidate(span, "memberOf", target, "memberOf/post", 0.8, evidence)
+            elif lead <= {"also", "both", "in", "located", "based"} and "in" in lead and target.label_ in PLACES \
+                    and TOP_CLASS.get(span.label_) in {"Organization", "Facility"}:
+                yield RelationCandidate(span, "locatedIn", target, "locatedIn/apposition", 0.75, evidence)
         for token in doc:
             if token.lower_ == "based" and token.i >= 2 and doc[token.i - 1].text == "-":
                 place = self.span_of(doc[token.i - 2])
                 if place is None or place.label_ not in PLACES:
                     continue
                 noun = token.head
-                owner = self.span_of(noun) or (self.conjuncts(noun.head) if noun.dep_ == "appos" else [])
-                owners = owner if isinstance(owner, list) else [owner]
-                for o in owners:
-                    if o is not None and o != place:
-                        yield RelationCandidate(o, "locatedIn", place, "locatedIn/based", 0.8, token.sent)
+                owners = [self.span_of(noun)] if self.span_of(noun) is not None else (
+                    self.conjuncts(noun.head) if noun.dep_ == "appos" else [])
+                for owner in owners:
+                    if owner != place:
+                        yield RelationCandidate(owner, "locatedIn", place, "locatedIn/based", 0.8, token.sent)
+
+    def _target_of(self, window: Span) -> Span | None:
+        """The name an apposition is about: the object of its "of"/"at", else its first name."""
+        for token in window:
+            if token.dep_ == "prep" and token.lower_ in {"of", "at", "in"}:
+                names = self.pobj_names(token)
+                if names:
+                    return names[0]
+        for token in window:
+            span = self.span_of(token)
+            if span is not None:
+                return span
+        return None
 
     # -- smaller helpers ---------------------------------------------------------------
     def _next_names(self, doc: Doc, start: int, sent: Span, stop: str | None = None) -> list[Span]:
@@ -458,12 +694,6 @@ class RelationExtractor:
         return [s for s in sent.doc.spans[SPAN_KEY] if sent.start <= s.start < sent.end and s not in exclude
                 and s.start > token.i]
 
-    def _coreferent_event(self, doc: Doc, before: int) -> list[Span]:
-        for span in reversed([s for s in doc.spans[SPAN_KEY] if s.end <= before][-10:]):
-            if TOP_CLASS.get(span.label_) == "Event":
-                return [span]
-        return []
-
     def _group_before(self, doc: Doc, paren: int) -> Span | None:
         """ "nine ASEAN countries (": the name inside the noun phrase before the bracket."""
         for i in range(paren - 1, max(-1, paren - 5), -1):
@@ -471,6 +701,22 @@ class RelationExtractor:
             if span is not None and TOP_CLASS.get(span.label_) == "Organization":
                 return span
         return None
+
+
+def _head_lemma(span: Span) -> str:
+    head = ""
+    for token in span:
+        if token.text in {"of", "on", "for"}:
+            break
+        head = token.lower_
+    return head
+
+
+def _is_definite(token: Token) -> bool:
+    """ "the forum", "this programme" (not "a forum", not "FOCAC's conference")."""
+    children = list(token.children)
+    return any(c.dep_ == "det" and c.lower_ in {"the", "this", "that"} for c in children) and not any(
+        c.dep_ in {"poss", "amod", "nummod", "compound"} for c in children)
 
 
 def _token_index(doc: Doc, spans: list[Span]) -> dict[int, Span]:
