@@ -137,3 +137,66 @@ def viz(
     write_html(data, output)
     out.print(f"written: {output}", highlight=False)
 
+
+
+@app.command()
+def validate(
+    graph: Annotated[list[Path], typer.Argument(help="graph file(s) to check")],
+) -> None:
+    """Check a graph against the SHACL shapes of ontology/shapes.ttl.
+
+    Example: kg validate out/graph.ttl
+    """
+    from .validate import validate as run_validation
+
+    try:
+        data = load_graph(graph)
+    except GraphLoadError as error:
+        err.print(f"[red]error:[/red] {error}", highlight=False)
+        raise typer.Exit(2) from error
+    result = run_validation(data)
+    if result.conforms:
+        out.print(f"conforms: {len(data)} triples checked", highlight=False)
+        return
+    out.print(result.text, highlight=False)
+    err.print(f"[red]{result.violations} violation(s)[/red]")
+    raise typer.Exit(1)
+
+
+@app.command("eval")
+def evaluate(
+    gold: Annotated[Path, typer.Option("--gold", help="folder of gold annotations NAME.json")],
+    corpus: Annotated[Path, typer.Option("--corpus", help="folder holding the annotated documents NAME.txt/.md/.html")],
+    as_json: Annotated[bool, typer.Option("--json", help="print the scores as JSON")] = False,
+    model: ModelOption = None,
+) -> None:
+    """Score extraction against gold annotations: P/R/F1 for entities and relations,
+    per document and in total, with what was missed and what was spurious.
+
+    Example: kg eval --gold ../shared/gold --corpus ../shared/corpus
+    """
+    import json
+
+    from .evaluate import as_json as scores_json
+    from .evaluate import evaluate as run_evaluation
+    from .evaluate import total
+
+    try:
+        scores = run_evaluation(gold, corpus, model=model)
+    except ValueError as error:
+        err.print(f"[red]error:[/red] {error}", highlight=False)
+        raise typer.Exit(2) from error
+    if as_json:
+        sys.stdout.write(json.dumps(scores_json(scores), indent=1) + "\n")
+        return
+    for score in scores:
+        e, r = score.entities, score.relations
+        out.print(f"{score.name}: entities P {e.precision:.3f} R {e.recall:.3f} F1 {e.f1:.3f} | "
+                  f"relations P {r.precision:.3f} R {r.recall:.3f} F1 {r.f1:.3f}", highlight=False)
+        for label, items in (("missed entity", score.missed_entities), ("spurious entity", score.spurious_entities),
+                             ("missed relation", score.missed_relations), ("spurious relation", score.spurious_relations)):
+            for item in items:
+                out.print(f"    {label}: {item}", highlight=False)
+    e, r = total(scores)
+    out.print(f"TOTAL entities P {e.precision:.3f} R {e.recall:.3f} F1 {e.f1:.3f} | "
+              f"relations P {r.precision:.3f} R {r.recall:.3f} F1 {r.f1:.3f}", highlight=False)

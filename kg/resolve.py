@@ -8,31 +8,19 @@ full name it stands for.
 """
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections import Counter
 
 from spacy.tokens import Doc, Span
 
 from .model import Document, Entity, Evidence, Extraction, Mention, Relation
 from .namespace import SYMMETRIC_RELATIONS, slug
+from .text import normalise_name
 from .nlp.gazetteer import gazetteer
 from .nlp.lexicon import TOP_CLASS, head_class
 from .nlp import relations as _relations  # noqa: F401  (Doc._.coop_relations)
 from .nlp.names import SPAN_KEY, is_acronym_text, name_text
 
 _POSSESSIVE = {"'s", "\u2019s", "'", "\u2019"}
-
-
-def normalise_name(name: str) -> str:
-    """The comparison form of a name: case, quotes, dashes, a leading 'the' and a trailing 's ignored."""
-    text = unicodedata.normalize("NFKC", name).lower()
-    text = text.replace("\u2019", "'").replace("\u2018", "'")
-    text = re.sub(r"[\u2010-\u2015\u2212]", "-", text)
-    text = re.sub(r"[\"\u201c\u201d]", "", text)
-    text = re.sub(r"\s+", " ", text).strip(" .,;:()[]'")
-    text = re.sub(r"^the ", "", text)
-    return re.sub(r"'s$", "", text)
 
 
 class _UnionFind:

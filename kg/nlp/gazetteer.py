@@ -84,8 +84,12 @@ class Gazetteer:
             for name in names:
                 if name:
                     self._add(_strip_article(name), entry)
+        self.small: dict[str, GazetteerEntry] = {}
         for city in gc.get_cities().values():
             if city["population"] < MIN_CITY_POPULATION:
+                self.small.setdefault(city["name"], GazetteerEntry(
+                    key=f"place/geonames-{city['geonameid']}", cls="City", label=city["name"],
+                    geonames=city["geonameid"]))
                 continue
             entry = GazetteerEntry(key=f"place/geonames-{city['geonameid']}", cls="City",
                                    label=city["name"], iso=None, geonames=city["geonameid"])
@@ -128,6 +132,10 @@ class Gazetteer:
                 if entry and entry.cls not in ("Country", "City") and entry.key.startswith("place/"):
                     return entry
         return None
+
+    def small_place(self, name: str) -> GazetteerEntry | None:
+        """Towns under MIN_CITY_POPULATION: too many to trust without other evidence."""
+        return self.lookup(name) or self.small.get(" ".join(name.split()))
 
     def country(self, name: str) -> GazetteerEntry | None:
         entry = self.lookup(name)

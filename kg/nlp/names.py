@@ -301,6 +301,7 @@ class NameFinder:
 
     # -- typing ----------------------------------------------------------------------
     def _typed(self, doc: Doc, start: int, end: int) -> Iterator[Span]:
+        start = _after_title(doc, start, end)
         tokens = doc[start:end]
         edition = None
         name_start = start
@@ -349,6 +350,11 @@ class NameFinder:
             return entry.cls
         if _is_compound_of_known(self.gazetteer, core):
             return None  # "China-ASEAN" as in "China-ASEAN cooperation": two names, not a third
+        if len(core) == 1 and core[0].ent_type_ == "NORP":
+            return None  # "Mexican", "British": adjectives of nationality, not names
+        if all(t.ent_type_ == "PERSON" for t in core) and len(core) >= 2 and core[0].ent_iob_ == "B" and \
+                (core.end >= len(doc) or doc[core.end].ent_iob_ != "I"):
+            return "Person"
         acronym = _is_acronym(core)
         if acronym and core.start >= 2 and doc[core.start - 1].text == "(" and doc[core.start - 2].is_lower:
             return None  # "science, technology and innovation (STI)": short for a common phrase
@@ -403,8 +409,15 @@ class NameFinder:
             end -= 1
         if end <= start:
             return None
+        start = _after_title(doc, start, end)
         span = doc[start:end]
         if any(t.is_space and t.text.count("\n") > 1 for t in span) or "\n\n" in span.text:
+            return None
+        if not span[0].text[:1].isupper() or any(t.ent_type_ in {"DATE", "TIME"} or t.text in _MONTHS for t in span):
+            return None
+        if not any(t.pos_ == "PROPN" or (t.is_upper and len(t) > 1) for t in span):
+            return None
+        if len(span) == 1 and span[0].ent_type_ == "NORP":
             return None
         if len(span) == 1 and span[0].is_upper:
             # acronyms: a body when explained or acting, whatever the NER guessed
@@ -417,13 +430,26 @@ class NameFinder:
         if start in headline:
             return None  # headlines are capitalised throughout; only known names count there
         if cls == "Place":
-            return None  # unknown places are more often fragments than places
+            # a town too small for the main gazetteer, when the NER also calls it a place
+            small = self.gazetteer.small_place(name_text(span))
+            return Span(doc, start, end, label=small.cls) if small else None
         if cls == "Organization" and not any(t.pos_ == "PROPN" or t.is_upper for t in span):
             return None
         return Span(doc, start, end, label=cls)
 
 
 # -- helpers ---------------------------------------------------------------------------
+def _after_title(doc: Doc, start: int, end: int) -> int:
+    """Where a person's name starts after a title: "Finance Minister Radius Prawiro"."""
+    last_title = None
+    for k in range(start, end - 1):
+        word = doc[k].text.rstrip(".").lower()
+        if (word in PERSON_ROLES or doc[k].text in PERSON_TITLES or word in {"rep", "sen", "gov", "gen", "prime"}) \
+                and doc[k + 1].ent_type_ == "PERSON":
+            last_title = k
+    return last_title + 1 if last_title is not None else start
+
+
 def _is_word_token(token: Token) -> bool:
     return any(c.isalnum() for c in token.text)
 
