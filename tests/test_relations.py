@@ -1,0 +1,66 @@
+"""Each relation construction, on sentences written here."""
+import pytest
+
+from conftest import relation_labels
+
+CASES = [
+    # event place, and the place's place
+    ("The 4th Andean Water Forum was held in Cusco, Peru, on May 3, 2024.",
+     {("4th Andean Water Forum", "heldIn", "Cusco"), ("Cusco", "locatedIn", "Peru")}),
+    # under the framework of
+    ("The Andean Startup Camp, a youth event under the framework of the Pacific Innovation Expo, opened today.",
+     {("Andean Startup Camp", "partOf", "Pacific Innovation Expo")}),
+    # hosted / organized / implemented by, passive, coordinated agents
+    ("The Andean Water Forum was organized by the Peruvian Water Authority and the Nile Basin Initiative.",
+     {("Andean Water Forum", "organizedBy", "Peruvian Water Authority"), ("Andean Water Forum", "organizedBy", "Nile Basin Initiative")}),
+    ("The Coastal Resilience Programme is implemented by the Kenya Marine Institute.",
+     {("Coastal Resilience Programme", "organizedBy", "Kenya Marine Institute")}),
+    # with the support of
+    ("With the support of the Nordic Development Fund, Ghana launched the Volta Solar Initiative.",
+     {("Nordic Development Fund", "supports", "Volta Solar Initiative"), ("Ghana", "established", "Volta Solar Initiative")}),
+    ("The Volta Solar Initiative is funded by the Nordic Development Fund.",
+     {("Nordic Development Fund", "supports", "Volta Solar Initiative")}),
+    # X builds / launches / establishes / sets up Y
+    ("The Kenya Marine Institute set up the Mombasa Ocean Laboratory in 2019.",
+     {("Kenya Marine Institute", "established", "Mombasa Ocean Laboratory")}),
+    ('Siemens builds a "Green Wave" laboratory for Ghana.',
+     {("Siemens", "established", "Green Wave laboratory"), ("Green Wave laboratory", "serves", "Ghana")}),
+    # cooperation: agreements / mechanisms with A and B; coordinated lists distribute
+    ("Chile signed a cooperation agreement with Peru, Bolivia and Ecuador.",
+     {("Chile", "cooperatesWith", "Peru"), ("Chile", "cooperatesWith", "Bolivia"), ("Chile", "cooperatesWith", "Ecuador")}),
+    ("The Andean Technology Council has set up joint working groups with Colombia and Argentina.",
+     {("Andean Technology Council", "cooperatesWith", "Colombia"), ("Andean Technology Council", "cooperatesWith", "Argentina")}),
+    # possessives
+    ("The Lima Data Hub became Ecuador's digital partner.", {("Lima Data Hub", "cooperatesWith", "Ecuador")}),
+    ("Kenya's Ministry of Energy and Petroleum signed the plan.", {("Ministry of Energy and Petroleum", "partOf", "Kenya")}),
+    # members
+    ("The council works with six African Union countries (including Ghana and Kenya).",
+     {("Ghana", "memberOf", "African Union"), ("Kenya", "memberOf", "African Union")}),
+    ("Peru, a member of the Andean Community, joined the Pacific Alliance.",
+     {("Peru", "memberOf", "Andean Community")}),
+    ("Maria Lopez, director of the Andean Water Council, opened the session.",
+     {("Maria Lopez", "memberOf", "Andean Water Council")}),
+]
+
+
+@pytest.mark.parametrize("text, expected", CASES, ids=[c[0][:40] for c in CASES])
+def test_construction(extract, text, expected):
+    found = relation_labels(extract(text))
+    assert expected <= found, f"missing {expected - found}; found {found}"
+
+
+def test_symmetric_relation_is_stated_once(extract):
+    extraction = extract("Chile signed an agreement with Peru. Peru signed an agreement with Chile.")
+    pairs = [(r.subject, r.object) for r in extraction.relations if r.predicate == "cooperatesWith"]
+    assert len(pairs) == 1
+
+
+def test_every_relation_has_evidence(extract):
+    text = "The 4th Andean Water Forum was held in Cusco, Peru. Chile signed an agreement with Peru."
+    extraction = extract(text)
+    assert extraction.relations
+    for relation in extraction.relations:
+        evidence = relation.evidence
+        assert evidence.rule and 0 < evidence.confidence <= 1
+        assert evidence.sentence in text
+        assert 0 <= evidence.start < evidence.end <= len(text)
