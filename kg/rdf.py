@@ -8,6 +8,7 @@ offsets, the rule and a confidence. ontology/README.md shows the queries for bot
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, PROV, RDF, RDFS, SKOS, XSD
@@ -91,13 +92,13 @@ def add_extraction(graph: Graph, extraction: Extraction) -> URIRef:
         graph.add((node, COOP.startChar, Literal(evidence.start)))
         graph.add((node, COOP.endChar, Literal(evidence.end)))
         graph.add((node, COOP.rule, Literal(evidence.rule)))
-        graph.add((node, COOP.confidence, Literal(round(evidence.confidence, 3), datatype=XSD.decimal)))
+        graph.add((node, COOP.confidence, _decimal(evidence.confidence)))
 
     for figure in extraction.figures:
         node = figure_iri(document.name, figure.entity, figure.counts, figure.value, figure.evidence.start)
         graph.add((entity_iri(figure.entity), COOP.reports, node))
         graph.add((node, RDF.type, COOP.Figure))
-        graph.add((node, COOP.value, Literal(figure.value, datatype=XSD.decimal)))
+        graph.add((node, COOP.value, _decimal(figure.value)))
         graph.add((node, COOP.counts, Literal(figure.counts)))
         if figure.qualifier:
             graph.add((node, COOP.qualifier, Literal(figure.qualifier)))
@@ -108,6 +109,11 @@ def add_extraction(graph: Graph, extraction: Extraction) -> URIRef:
         graph.add((node, COOP.startChar, Literal(figure.evidence.start)))
         graph.add((node, COOP.endChar, Literal(figure.evidence.end)))
     return doc
+
+
+def _decimal(value: float) -> Literal:
+    """xsd:decimal from a float, through its shortest decimal text (0.8, not 0.8000000000000000444)."""
+    return Literal(Decimal(repr(round(value, 6))).normalize(), datatype=XSD.decimal)
 
 
 def _edition_literal(edition: str) -> Literal:

@@ -31,6 +31,7 @@ def test_build_writes_turtle_html_and_summary(tmp_path):
     assert "documents: 2" in result.output
     graph = Graph().parse(out)
     assert len(set(graph.subjects(RDF.type, COOP.Document))) == 2
+    assert runner.invoke(app, ["validate", str(out)]).exit_code == 0
     assert "<html" in html.read_text().lower()
 
 
