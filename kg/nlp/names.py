@@ -108,8 +108,10 @@ class NameFinder:
                         taken[i] = True
         spans += [q for span in spans for q in _quoted_parts(span)]
         spans.sort(key=lambda s: (s.start, -s.end))
+        pairs = _bracketed_aliases(doc, spans)
+        spans, pairs = _acronyms_take_their_class(spans, pairs)
         doc.spans[SPAN_KEY] = spans
-        doc._.coop_alias_pairs = _bracketed_aliases(doc, spans)
+        doc._.coop_alias_pairs = pairs
         return doc
 
     # -- finding runs of name words ----------------------------------------------------
@@ -488,6 +490,24 @@ def _bracketed_acronyms(doc: Doc) -> set[str]:
         if letters and sum(c.isupper() for c in letters) >= max(2, len(letters) - 2):
             found.add(match.group(1))
     return found
+
+
+def _acronyms_take_their_class(spans: list[Span], pairs: list[tuple[Span, Span]]):
+    """Every use of an explained acronym gets the class of the name it stands for, so that
+    rules over spans see "APEEP" as the programme it is."""
+    classes = {name_text(short): long.label_ for long, short in pairs}
+    relabelled: dict[tuple[int, int], Span] = {}
+    for span in spans:
+        cls = classes.get(name_text(span))
+        if cls and cls != span.label_ and _is_acronym(span):
+            new = Span(span.doc, span.start, span.end, label=cls)
+            for attr in ("coop_alias", "coop_edition", "coop_short_form"):
+                setattr(new._, attr, getattr(span._, attr))
+            relabelled[(span.start, span.end)] = new
+    if not relabelled:
+        return spans, pairs
+    fix = lambda s: relabelled.get((s.start, s.end), s)  # noqa: E731
+    return [fix(s) for s in spans], [(fix(a), fix(b)) for a, b in pairs]
 
 
 def _quoted_parts(span: Span) -> list[Span]:

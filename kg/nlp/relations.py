@@ -152,6 +152,8 @@ class RelationExtractor:
                 return [named]  # "the X scheme"
             if token.lemma_ in GROUP_MEMBER_NOUNS and TOP_CLASS.get(named.label_) == "Organization":
                 return [named]  # "ASEAN members"
+            if TOP_CLASS.get(head_class(token.lemma_) or "") == "Organization" and TOP_CLASS.get(named.label_) == "Organization":
+                return [named]  # "the PCTU secretariat"
         if token.dep_ == "appos":
             head = self.span_of(token.head)
             if head is not None:
@@ -251,6 +253,13 @@ class RelationExtractor:
             return []
         if token.lower_ in {"it", "its"}:
             sent = token.sent
+            for t in sent:
+                if t.i >= token.i:
+                    break
+                if t.dep_ in {"nsubj", "nsubjpass"}:
+                    span = self.span_of(t)
+                    if span is not None and span.label_ not in PLACES | {"Person"}:
+                        return [span]
             if sent.start > 0:
                 previous = doc[sent.start - 1].sent
                 for t in previous:
@@ -280,6 +289,8 @@ class RelationExtractor:
             objects = self.pobj_names(prep) or self._next_names(doc, end, sent)
             if predicate == "partOf":
                 for s in self._governing_names(doc[start], sent):
+                    if TOP_CLASS.get(s.label_) not in {"Event", "Program", "Organization", "Facility"}:
+                        continue
                     for o in objects[:1]:
                         yield RelationCandidate(s, "partOf", o, rule, 0.8, sent)
             elif predicate == "supports":
@@ -625,9 +636,9 @@ class RelationExtractor:
             evidence = doc[span.start:target.end]
             if "capital" in lead and span.label_ in PLACES and target.label_ in PLACES:
                 yield RelationCandidate(span, "locatedIn", target, "locatedIn/capital", 0.85, evidence)
-            elif lead & MEMBER_NOUNS and "of" in lead:
+            elif lead & MEMBER_NOUNS and "of" in lead and target.label_ not in PLACES - {"Country"}:
                 yield RelationCandidate(span, "memberOf", target, "memberOf/apposition", 0.8, evidence)
-            elif span.label_ == "Person" and lead & PERSON_ROLES:
+            elif span.label_ == "Person" and lead & PERSON_ROLES and target.label_ not in PLACES:
                 yield RelationCandidate(span, "memberOf", target, "memberOf/post", 0.8, evidence)
             elif lead <= {"also", "both", "in", "located", "based"} and "in" in lead and target.label_ in PLACES \
                     and TOP_CLASS.get(span.label_) in {"Organization", "Facility"}:
