@@ -48,6 +48,7 @@ def load_pipeline(model: str | None = None) -> Language:
         raise ModelNotFound(f"cannot load spaCy pipeline {name!r}: {err}") from err
     if "ner" not in nlp.pipe_names or "parser" not in nlp.pipe_names:
         raise ModelNotFound(f"spaCy pipeline {name!r} needs a parser and an NER component")
+    nlp.add_pipe("coop_paragraphs", before="parser")
     for component in COMPONENTS:
         nlp.add_pipe(component, last=True)
     return nlp

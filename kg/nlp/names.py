@@ -72,6 +72,15 @@ def name_text(tokens: Span | list[Token]) -> str:
     return re.sub(r"\s+", " ", "".join(parts)).strip()
 
 
+@Language.component("coop_paragraphs")
+def paragraph_boundaries(doc: Doc) -> Doc:
+    """A blank line ends a sentence: headlines and datelines have no full stop."""
+    for token in doc[1:]:
+        if doc[token.i - 1].is_space and "\n\n" in doc[token.i - 1].text:
+            token.is_sent_start = True
+    return doc
+
+
 @Language.factory(
     "coop_names",
     default_config={"use_ner": True, "min_city_population": 100000},
@@ -291,7 +300,7 @@ class NameFinder:
         name of its own (related by partOf); a place after "of" stays in the name."""
         right = doc[k + 1:end]
         if self.gazetteer.lookup(right.text):
-            return doc[k].text == "for"  # "Zone for Thailand" is for someone; "Department of Guangxi" is theirs
+            return False  # "Department of Guangxi", "Bank for Africa": the place is part of the name
         # the first head noun in the right part, before its own connectors
         for token in right:
             if token.text in NAME_CONNECTORS:
@@ -341,7 +350,9 @@ class NameFinder:
             span._.coop_alias = name_text(core)
         elif alias:
             span._.coop_alias = alias
-        elif len(tokens) == 1 and head_class(first.text) and not first.is_upper:
+        if len(tokens) == 1 and head_class(first.text) and not first.is_upper:
+            if edition:
+                return  # "the fourth Forum": another edition of a series named before, no name of its own
             span._.coop_short_form = True  # "the Center": resolved to the name it stands for
         yield span
 

@@ -120,9 +120,10 @@ class RelationExtractor:
     def _coordinated(self, token: Token) -> list[Token]:
         """A token and its conjuncts, also where the parser took a listed name for an
         apposition ("A (ACR), the B (BCR) and C")."""
-        found = [token]
-        stack = [token]
-        while stack and len(found) < 40:
+        span = self.span_of(token)
+        found = list(span) if span is not None else [token]
+        stack = list(found)
+        while stack and len(found) < 60:
             current = stack.pop()
             for child in current.children:
                 if child in found:
@@ -687,7 +688,7 @@ class RelationExtractor:
         head = token.head
         for _ in range(4):
             span = self.span_of(head)
-            if span is not None:
+            if span is not None and not (head.dep_ == "pobj" and head.head.dep_ in {"agent", "prep"}):
                 return [span]
             if head.pos_ in {"VERB", "AUX"}:
                 subjects = self.subject_of(head)
