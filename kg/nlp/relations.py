@@ -460,6 +460,11 @@ class RelationExtractor:
                 partners += self.pobj_names(child)
             if child.dep_ in {"dobj", "obj"}:
                 partners += self._with_partners(child)
+        if partners:
+            # "signed an MoU with A, B and C" parsed with B as a second object of "signed"
+            for child in verb.children:
+                if child.dep_ in {"dobj", "obj"} and self.span_of(child) is not None and child.i > partners[0].start:
+                    partners += [p for p in self.conjuncts(child) if p not in partners]
         for s in subjects:
             for p in partners:
                 if s != p and s.label_ in ACTORS | {"GovernmentAgency", "ResearchOrganization", "Company"}:
