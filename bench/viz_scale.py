@@ -5,7 +5,8 @@
 For each size it builds a synthetic cooperation graph (random classes, a scale-free pattern of
 relations with evidence), writes the page, opens it in headless Chromium and prints the time to
 generate the HTML, the page size, the time until the layout settled (physics off) and how long
-one redraw takes afterwards. Needs chromium and chromedriver (see tools/ensure-chromium.sh).
+one redraw takes afterwards, and how long until the next frame is drawn after hiding a class,
+finding an entity, and showing the neighbourhood of the one found. Needs chromium and chromedriver (see tools/ensure-chromium.sh).
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from kg.namespace import COOP, ID, RELATIONS, TOP_CLASSES  # noqa: E402
 from kg.viz import render_html, stabilization_iterations  # noqa: E402
-from tests.browser import chrome  # noqa: E402
+from tests.browser import chrome, wait_until_settled  # noqa: E402
 
 
 def synthetic_graph(size: int, seed: int = 1) -> Graph:
@@ -63,31 +64,40 @@ def measure(driver, size: int, folder: Path) -> dict:
     path.write_text(page, encoding="utf-8")
     start = time.perf_counter()
     driver.get(path.as_uri())
-    driver.set_script_timeout(600)
-    settle_ms = driver.execute_async_script(
-        "const done = arguments[arguments.length - 1];"
-        "const wait = () => window.coopKg && window.coopKg.settled ? done(window.coopKg.settleMs)"
-        " : setTimeout(wait, 50); wait();")
+    settle_ms = wait_until_settled(driver, 600)
     wall = time.perf_counter() - start
     redraw_ms = driver.execute_script(
         "const t = performance.now(); window.coopKg.network.redraw();"
         "return performance.now() - t;")
     edges = driver.execute_script("return window.coopKg.edges.length")
+    # interactions once settled: the time until the next frame has been drawn
+    timed = ("const done = arguments[arguments.length - 1]; const t = performance.now(); {action};"
+             "requestAnimationFrame(() => requestAnimationFrame(() => done(performance.now() - t)));")
+    country = "document.querySelector(\"#kg-classes input[value='Country']\").click()"
+    filter_ms = driver.execute_async_script(timed.format(action=country))
+    driver.execute_async_script(timed.format(action=country))
+    search_ms = driver.execute_async_script(timed.format(
+        action="document.getElementById('kg-search-input').value = 'Entity 7';"
+               "document.getElementById('kg-search').requestSubmit()"))
+    hood_ms = driver.execute_async_script(timed.format(action="document.getElementById('kg-hood').click()"))
     return {"size": size, "edges": edges, "iterations": stabilization_iterations(size),
             "generate_s": generate, "html_mb": len(page.encode()) / 1e6,
-            "settle_s": settle_ms / 1000, "load_to_settled_s": wall, "redraw_ms": redraw_ms}
+            "settle_s": settle_ms / 1000, "load_to_settled_s": wall, "redraw_ms": redraw_ms,
+            "filter_ms": filter_ms, "search_ms": search_ms, "hood_ms": hood_ms}
 
 
 def main(argv: list[str]) -> None:
     sizes = [int(a) for a in argv] or [500, 2000, 5000]
     with tempfile.TemporaryDirectory() as tmp, chrome(Path(tmp)) as driver:
         print(f"{'nodes':>6} {'edges':>6} {'iter':>5} {'html s':>7} {'MB':>5} "
-              f"{'settle s':>9} {'load->settled s':>16} {'redraw ms':>10}")
+              f"{'settle s':>9} {'load->settled s':>16} {'redraw ms':>10} {'filter ms':>10} "
+              f"{'search ms':>10} {'hood ms':>8}")
         for size in sizes:
             r = measure(driver, size, Path(tmp))
             print(f"{r['size']:>6} {r['edges']:>6} {r['iterations']:>5} {r['generate_s']:>7.2f} "
                   f"{r['html_mb']:>5.1f} {r['settle_s']:>9.1f} {r['load_to_settled_s']:>16.1f} "
-                  f"{r['redraw_ms']:>10.0f}", flush=True)
+                  f"{r['redraw_ms']:>10.0f} {r['filter_ms']:>10.0f} {r['search_ms']:>10.0f} "
+                  f"{r['hood_ms']:>8.0f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -187,7 +187,7 @@ def path(
     """How two entities are connected: the shortest chain of relations, with the evidence
     (sentence, document) of each step.
 
-    Example: kg path Kenya Finland --graph out/graph.ttl
+    Example: kg path Ghana "Rural Water Resilience Programme" --graph out/graph.ttl
     """
     from .network import EntityNotFound, find_path, to_networkx
 
@@ -211,7 +211,8 @@ def path(
             out.print(f"{number}. {relation['subject']} --{relation['predicate']}--> {relation['object']}",
                       highlight=False, markup=False)
             if relation["sentence"]:
-                out.print(f"     \"{relation['sentence']}\"", highlight=False, markup=False)
+                sentence = " ".join(relation["sentence"].split())
+                out.print(f'     "{sentence}"', highlight=False, markup=False)
             if relation["source"]:
                 out.print(f"     source: {relation['source']}", highlight=False, markup=False)
 

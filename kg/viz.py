@@ -23,17 +23,18 @@ from rdflib import Graph
 from .atomic import atomic_write_text
 from .network import degree_centrality, to_networkx
 
-# colour, vis-network shape, and the glyph that stands for the shape in the legend
+# colour and vis-network shape by class (shapes that draw their label below them; the legend
+# draws the same shapes in CSS, kg/templates/network.html)
 CLASS_STYLE = {
-    "Organization": ("#4e79a7", "dot", "\u25cf"),
-    "Country": ("#e15759", "diamond", "\u25c6"),
-    "Place": ("#f28e2b", "triangle", "\u25b2"),
-    "Event": ("#59a14f", "star", "\u2605"),
-    "Program": ("#b07aa1", "square", "\u25a0"),
-    "Facility": ("#9c755f", "triangleDown", "\u25bc"),
-    "Person": ("#edc948", "ellipse", "\u2b2c"),
+    "Organization": ("#4e79a7", "dot"),
+    "Country": ("#e15759", "diamond"),
+    "Place": ("#f28e2b", "triangle"),
+    "Event": ("#59a14f", "star"),
+    "Program": ("#b07aa1", "square"),
+    "Facility": ("#9c755f", "triangleDown"),
+    "Person": ("#d4a418", "hexagon"),
 }
-_OTHER_STYLE = ("#bab0ac", "dot", "\u25cf")
+_OTHER_STYLE = ("#bab0ac", "dot")
 
 # physics: a bounded number of stabilization iterations, then the page switches physics off
 STABILIZATION_BUDGET = 60_000  # node-iterations; see bench/viz_scale.py
@@ -98,7 +99,7 @@ def page_data(network: nx.MultiDiGraph, title: str) -> dict:
     peak = max(centrality.values(), default=0.0) or 1.0
     nodes = []
     for node, data in network.nodes(data=True):
-        color, shape, _ = CLASS_STYLE.get(data["cls"], _OTHER_STYLE)
+        color, shape = CLASS_STYLE.get(data["cls"], _OTHER_STYLE)
         others = [n for n in data["names"] if n != data["label"]]
         lines = [f"class: {data['cls']}", f"sources: {data['sources']}"]
         if others:
@@ -132,8 +133,8 @@ def page_data(network: nx.MultiDiGraph, title: str) -> dict:
     predicates = Counter(e["predicate"] for e in edges)
     return {
         "title": title, "nodes": nodes, "edges": edges,
-        "classes": [{"name": c, "count": classes[c], "color": CLASS_STYLE.get(c, _OTHER_STYLE)[0],
-                     "glyph": CLASS_STYLE.get(c, _OTHER_STYLE)[2]} for c in sorted(classes)],
+        "classes": [dict(zip(("color", "shape"), CLASS_STYLE.get(c, _OTHER_STYLE)), name=c,
+                         count=classes[c]) for c in sorted(classes)],
         "predicates": [{"name": p, "count": predicates[p]} for p in sorted(predicates)],
         "options": vis_options(len(nodes)),
     }

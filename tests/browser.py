@@ -50,3 +50,14 @@ def chrome(profile: Path, paths: tuple[str, str] | None = None):
         yield driver
     finally:
         driver.quit()
+
+
+def wait_until_settled(driver, timeout: float = 60) -> int:
+    """Wait until the network page has laid out its graph and stopped the physics; returns the
+    milliseconds the page reports the layout took."""
+    driver.set_script_timeout(timeout)
+    return driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "const wait = () => window.coopKg && window.coopKg.settled ? done(window.coopKg.settleMs)"
+        " : setTimeout(wait, 20);"
+        "wait();")

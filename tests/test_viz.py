@@ -86,7 +86,7 @@ def test_nodes_and_edges_carry_class_style_size_and_evidence():
     for key, cls, label, aliases in ENTITIES:
         node = nodes[iri(key)]
         top = node["cls"]
-        assert (node["color"], node["shape"]) == CLASS_STYLE[top][:2]
+        assert (node["color"], node["shape"]) == CLASS_STYLE[top]
         assert node["label"] == label and set(aliases) <= set(node["names"])
         assert f"class: {top}" in node["tip"]["lines"] and "sources: 1" in node["tip"]["lines"]
     assert nodes[iri("ministry")]["cls"] == "Organization"  # a GovernmentAgency is drawn as one

@@ -13,7 +13,7 @@ from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 
-from browser import chrome, find_chromium
+from browser import chrome, find_chromium, wait_until_settled
 from netgraph import ENTITIES, PAYLOADS, RELATIONS, hostile_graph, iri, sample_graph
 from kg.viz import write_html
 
@@ -68,10 +68,7 @@ def open_page(driver, server, graph, how: str) -> str:
         write_html(graph, Path(server[0]) / name)
         address = f"{server[1]}/{name}"
     driver.get(address)
-    driver.execute_async_script(
-        "const done = arguments[arguments.length - 1];"
-        "const wait = () => window.coopKg && window.coopKg.settled ? done() : setTimeout(wait, 20);"
-        "wait();")
+    wait_until_settled(driver)
     return address
 
 
