@@ -205,6 +205,14 @@ def _flat(value):
     return value
 
 
+def _gexf_viz(cls: str, centrality: float) -> dict:
+    from .viz import CLASS_STYLE, OTHER_STYLE
+
+    colour = CLASS_STYLE.get(cls, OTHER_STYLE)[0].lstrip("#")
+    r, g, b = (int(colour[i:i + 2], 16) for i in (0, 2, 4))
+    return {"color": {"r": r, "g": g, "b": b, "a": 1.0}, "size": round(10 + 30 * centrality, 3)}
+
+
 def export_network(network: nx.MultiDiGraph, path: Path | str, fmt: str | None = None) -> Path:
     """Write the network as GraphML or GEXF (Gephi); the format follows `fmt` or the suffix.
     Every attribute is a string or a number (names are joined with "; ")."""
@@ -217,6 +225,8 @@ def export_network(network: nx.MultiDiGraph, path: Path | str, fmt: str | None =
     for node, data in network.nodes(data=True):
         flat.add_node(node, **{k: _flat(v) for k, v in data.items()},
                       centrality=round(centrality.get(node, 0.0), 6))
+        if fmt == "gexf":  # Gephi draws these: the colours of the page, a size by centrality
+            flat.nodes[node]["viz"] = _gexf_viz(data["cls"], centrality.get(node, 0.0))
     for s, o, key, data in network.edges(keys=True, data=True):
         flat.add_edge(s, o, key=key, **{k: _flat(v) for k, v in data.items()})
     buffer = io.BytesIO()

@@ -34,7 +34,7 @@ CLASS_STYLE = {
     "Facility": ("#9c755f", "triangleDown"),
     "Person": ("#d4a418", "hexagon"),
 }
-_OTHER_STYLE = ("#bab0ac", "dot")
+OTHER_STYLE = ("#bab0ac", "dot")
 
 # physics: a bounded number of stabilization iterations, then the page switches physics off
 STABILIZATION_BUDGET = 60_000  # node-iterations; see bench/viz_scale.py
@@ -99,7 +99,7 @@ def page_data(network: nx.MultiDiGraph, title: str) -> dict:
     peak = max(centrality.values(), default=0.0) or 1.0
     nodes = []
     for node, data in network.nodes(data=True):
-        color, shape = CLASS_STYLE.get(data["cls"], _OTHER_STYLE)
+        color, shape = CLASS_STYLE.get(data["cls"], OTHER_STYLE)
         others = [n for n in data["names"] if n != data["label"]]
         lines = [f"class: {data['cls']}", f"sources: {data['sources']}"]
         if others:
@@ -133,7 +133,7 @@ def page_data(network: nx.MultiDiGraph, title: str) -> dict:
     predicates = Counter(e["predicate"] for e in edges)
     return {
         "title": title, "nodes": nodes, "edges": edges,
-        "classes": [dict(zip(("color", "shape"), CLASS_STYLE.get(c, _OTHER_STYLE)), name=c,
+        "classes": [dict(zip(("color", "shape"), CLASS_STYLE.get(c, OTHER_STYLE)), name=c,
                          count=classes[c]) for c in sorted(classes)],
         "predicates": [{"name": p, "count": predicates[p]} for p in sorted(predicates)],
         "options": vis_options(len(nodes)),

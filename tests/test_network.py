@@ -150,6 +150,18 @@ def test_exports_read_back_in_network_tools(tmp_path, network, suffix, reader):
     assert sentences == {r[3] for r in RELATIONS}
 
 
+def test_gexf_carries_the_class_colours_for_gephi(tmp_path, network):
+    back = nx.read_gexf(export_network(network, tmp_path / "net.gexf"))
+    assert back.nodes[iri("kenya")]["viz"]["color"] == {"r": 0xe1, "g": 0x57, "b": 0x59, "a": 1.0}
+    assert back.nodes[iri("lab")]["viz"]["size"] > back.nodes[iri("ghana")]["viz"]["size"]
+
+
+def test_stats_of_an_empty_graph():
+    stats = network_stats(to_networkx(entity_graph([], [])))
+    assert (stats.nodes, stats.edges, stats.central, stats.communities, stats.components) == \
+        (0, 0, [], [], [])
+
+
 def test_export_format_option_overrides_the_suffix(tmp_path, network):
     path = export_network(network, tmp_path / "net.xml", "gexf")
     assert "<gexf" in path.read_text(encoding="utf-8")

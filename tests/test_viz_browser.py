@@ -5,6 +5,7 @@ import functools
 import http.server
 import itertools
 import json
+import os
 import threading
 from pathlib import Path
 
@@ -24,6 +25,9 @@ SHOTS = ROOT / "out" / "screenshots"
 @pytest.fixture(scope="module")
 def driver(tmp_path_factory):
     paths = find_chromium()
+    if paths is None and os.environ.get("CI"):
+        pytest.fail("CI must run the browser tests: chromium and chromedriver are missing and "
+                    "could not be installed (as root: apt-get install chromium chromium-driver)")
     if paths is None:
         pytest.skip("chromium and chromedriver are not installed and could not be installed "
                     "(as root: apt-get install chromium chromium-driver)")
@@ -117,6 +121,19 @@ def test_page_draws_the_network_offline(driver, server, how):
     assert driver.save_screenshot(str(SHOTS / f"sample-{how}.png"))
 
 
+@pytest.mark.parametrize("target, expected", [
+    (("lab", None), ["Solar Laboratory", "class: Facility", "sources: 1", iri("lab")]),
+    (("kenya", None), ["Kenya", "also: Republic of Kenya", "class: Country"]),
+    (("fund", "ghana"), ["Water Fund \u2192 serves \u2192 Ghana", "source: Test bulletin",
+                         "The Water Fund serves Ghana."]),
+])
+def test_tooltips_tell_names_class_sources_and_evidence(driver, server, target, expected):
+    open_page(driver, server, sample_graph(), "file")
+    driver.execute_script("window.coopKg.network.setOptions({edges: {smooth: false}})")
+    tooltip = hover(driver, *[iri(key) if key else None for key in target])
+    assert [part for part in expected if part not in tooltip] == []
+
+
 def click_filter(driver, kind: str, name: str) -> None:
     driver.find_element(By.CSS_SELECTOR, f"#{kind} input[value='{name}']").click()
 
@@ -177,12 +194,15 @@ def test_neighbourhood_shows_only_the_entities_around_the_selection(driver, serv
     assert counts(driver)["drawnNodes"] == len(ENTITIES)
 
 
-def hover(driver, node: str) -> str:
-    """Move the mouse onto an entity; the text of the tooltip that opens."""
+def hover(driver, node: str, other: str | None = None) -> str:
+    """Move the mouse onto an entity, or onto the middle of the relation between two; the text
+    of the tooltip that opens."""
     x, y = driver.execute_script(
-        "const n = window.coopKg.network; const p = n.canvasToDOM(n.getPosition(arguments[0]));"
+        "const n = window.coopKg.network; const a = n.getPosition(arguments[0]);"
+        "const b = arguments[1] ? n.getPosition(arguments[1]) : a;"
+        "const p = n.canvasToDOM({x: (a.x + b.x) / 2, y: (a.y + b.y) / 2});"
         "const r = document.getElementById('kg-network').getBoundingClientRect();"
-        "return [p.x - r.width / 2, p.y - r.height / 2];", node)
+        "return [p.x - r.width / 2, p.y - r.height / 2];", node, other)
     area = driver.find_element(By.ID, "kg-network")
     ActionChains(driver).move_to_element_with_offset(area, int(x), int(y)).perform()
     driver.execute_async_script(
