@@ -6,7 +6,19 @@ For each size it builds a synthetic cooperation graph (random classes, a scale-f
 relations with evidence), writes the page, opens it in headless Chromium and prints the time to
 generate the HTML, the page size, the time until the layout settled (physics off) and how long
 one redraw takes afterwards, and how long until the next frame is drawn after hiding a class,
-finding an entity, and showing the neighbourhood of the one found. Needs chromium and chromedriver (see tools/ensure-chromium.sh).
+finding an entity, and showing the neighbourhood of the one found. Needs chromium and
+chromedriver (see tools/ensure-chromium.sh).
+
+Measured on 2 shared cores, headless Chromium 156 with --disable-gpu (kg.viz bounds the layout
+to 60,000 node-iterations, 40 to 300 iterations, then switches physics off):
+
+     nodes  edges  iter  settle s  redraw ms  filter ms  search ms
+       500    979   120       1.0         30         88         93
+      2000   3969    40       1.5         41        202        153
+      5000   9961    40       5.6        248        874        761
+
+For comparison, pyvis 0.3.2's own page with physics on (1,000 stabilization iterations, curved
+"dynamic" edges that add a physics node per edge) took 34 s for 500 nodes and 154 s for 2,000.
 """
 from __future__ import annotations
 
