@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test clean constraints
+.PHONY: install browser demo test clean constraints
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,11 @@ demo: install
 	@echo "Cooperation pairs (queries/cooperation-pairs.rq):"
 	$(BIN)/kg query cooperation-pairs --graph out/graph.ttl
 
-test: install
+# the browser tests need chromium and chromedriver: installed from Debian when missing (as root)
+browser:
+	sh tools/ensure-chromium.sh
+
+test: install browser
 	$(BIN)/python -m pytest
 
 # re-pin after a deliberate upgrade: make constraints

@@ -129,13 +129,17 @@ def viz(
     """
     from .viz import write_html
 
+    write_html(_load(graph), output)
+    out.print(f"written: {output}", highlight=False)
+
+
+
+def _load(graph: list[Path]):
     try:
-        data = load_graph(graph)
+        return load_graph(graph)
     except GraphLoadError as error:
         err.print(f"[red]error:[/red] {error}", highlight=False)
         raise typer.Exit(2) from error
-    write_html(data, output)
-    out.print(f"written: {output}", highlight=False)
 
 
 
@@ -200,3 +204,99 @@ def evaluate(
     e, r = total(scores)
     out.print(f"TOTAL entities P {e.precision:.3f} R {e.recall:.3f} F1 {e.f1:.3f} | "
               f"relations P {r.precision:.3f} R {r.recall:.3f} F1 {r.f1:.3f}", highlight=False)
+@app.command()
+def stats(
+    graph: Annotated[list[Path], typer.Argument(help="graph file(s)")],
+    top: Annotated[int, typer.Option("--top", "-n", help="how many central entities to list")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Counts per class and predicate, the most central entities, communities, components.
+
+    Example: kg stats out/graph.ttl --top 5
+    """
+    import json
+
+    from .network import network_stats, to_networkx
+
+    result = network_stats(to_networkx(_load(graph)), top=top)
+    if as_json:
+        sys.stdout.write(json.dumps(result.as_dict(), indent=2, ensure_ascii=False) + "\n")
+        return
+    say = lambda text: out.print(text, highlight=False, markup=False)  # noqa: E731
+    say(f"entities: {result.nodes}   relations: {result.edges}")
+    say("per class:     " + ", ".join(f"{c} {n}" for c, n in result.classes.items()))
+    say("per predicate: " + ", ".join(f"{p} {n}" for p, n in result.predicates.items()))
+    say(f"most central (degree centrality, top {top}):")
+    for entity in result.central:
+        say(f"  {entity['centrality']:.3f}  {entity['degree']:>3} neighbours  "
+            f"{entity['label']} ({entity['class']})")
+    say(f"communities (Louvain, {len(result.communities)} of two or more entities):")
+    for number, members in enumerate(result.communities, 1):
+        shown = ", ".join(m["label"] for m in members[:8]) + (" ..." if len(members) > 8 else "")
+        say(f"  {number}. {len(members)} entities: {shown}")
+    sizes = Counter(result.components)
+    say(f"connected components: {len(result.components)} (sizes: "
+        + ", ".join(f"{size}" + (f" x{count}" if count > 1 else "") for size, count in sizes.items())
+        + ")")
+
+
+@app.command()
+def path(
+    a: Annotated[str, typer.Argument(help="first entity: label, other name or IRI")],
+    b: Annotated[str, typer.Argument(help="second entity: label, other name or IRI")],
+    graph: Annotated[list[Path], typer.Option("--graph", "-g", help="graph file(s)")] = [],
+) -> None:
+    """How two entities are connected: the shortest chain of relations, with the evidence
+    (sentence, document) of each step.
+
+    Example: kg path Ghana "Rural Water Resilience Programme" --graph out/graph.ttl
+    """
+    from .network import EntityNotFound, find_path, to_networkx
+
+    if not graph:
+        err.print("[red]error:[/red] give --graph FILE")
+        raise typer.Exit(2)
+    network = to_networkx(_load(graph))
+    try:
+        hops = find_path(network, a, b)
+    except EntityNotFound as error:
+        err.print(f"[red]error:[/red] {error}", highlight=False)
+        raise typer.Exit(2) from error
+    if hops is None:
+        out.print(f"{a} and {b} are not connected", highlight=False, markup=False)
+        raise typer.Exit(1)
+    labels = [network.nodes[hops[0].source]["label"]] if hops else [a]
+    labels += [network.nodes[hop.target]["label"] for hop in hops]
+    out.print(f"{len(hops)} step(s): " + " - ".join(labels), highlight=False, markup=False)
+    for number, hop in enumerate(hops, 1):
+        for relation in hop.relations:
+            out.print(f"{number}. {relation['subject']} --{relation['predicate']}--> {relation['object']}",
+                      highlight=False, markup=False)
+            if relation["sentence"]:
+                sentence = " ".join(relation["sentence"].split())
+                out.print(f'     "{sentence}"', highlight=False, markup=False)
+            if relation["source"]:
+                out.print(f"     source: {relation['source']}", highlight=False, markup=False)
+
+
+@app.command("export-network")
+def export_network(
+    graph: Annotated[list[Path], typer.Argument(help="graph file(s)")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="file to write (.graphml or .gexf)")] = Path("network.graphml"),
+    fmt: Annotated[Optional[str], typer.Option("--format", "-f", help="graphml or gexf (default: from the suffix)")] = None,
+) -> None:
+    """Write the entity network for network tools: GraphML or GEXF (Gephi).
+
+    Example: kg export-network out/graph.ttl --output out/network.gexf
+    """
+    from .network import EXPORT_FORMATS, export_network as write, to_networkx
+
+    chosen = (fmt or output.suffix.lstrip(".")).lower()
+    if chosen not in EXPORT_FORMATS:
+        err.print(f"[red]error:[/red] unknown format {chosen!r}: use --format "
+                  + " or ".join(EXPORT_FORMATS), highlight=False)
+        raise typer.Exit(2)
+    network = to_networkx(_load(graph))
+    write(network, output, chosen)
+    out.print(f"written: {output} ({network.number_of_nodes()} entities, "
+              f"{network.number_of_edges()} relations)", highlight=False)

@@ -1,0 +1,88 @@
+"""Small entity graphs written directly as triples, for the network and page tests."""
+from __future__ import annotations
+
+from rdflib import Graph, Literal
+from rdflib.namespace import PROV, RDF, RDFS, SKOS
+
+from kg.namespace import COOP, ID, assertion_iri, document_iri
+from kg.rdf import new_graph
+
+
+def iri(key: str) -> str:
+    return str(ID[key])
+
+
+def entity_graph(entities, relations, title: str = "Test bulletin") -> Graph:
+    """entities: (key, class, label, [other names]); relations: (subject key, predicate,
+    object key, sentence). Every entity and relation comes from one document called `title`."""
+    graph = new_graph()
+    doc = document_iri(title)
+    graph.add((doc, RDF.type, COOP.Document))
+    graph.add((doc, RDFS.label, Literal(title)))
+    for key, cls, label, aliases in entities:
+        node = ID[key]
+        graph.add((node, RDF.type, getattr(COOP, cls)))
+        graph.add((node, RDFS.label, Literal(label)))
+        for alias in aliases:
+            graph.add((node, SKOS.altLabel, Literal(alias)))
+        graph.add((node, COOP.mentionedIn, doc))
+    for s, predicate, o, sentence in relations:
+        p = getattr(COOP, predicate)
+        graph.add((ID[s], p, ID[o]))
+        assertion = assertion_iri(title, s, predicate, o)
+        graph.add((assertion, RDF.type, COOP.Assertion))
+        graph.add((assertion, RDF.subject, ID[s]))
+        graph.add((assertion, RDF.predicate, p))
+        graph.add((assertion, RDF.object, ID[o]))
+        graph.add((assertion, PROV.wasDerivedFrom, doc))
+        graph.add((assertion, COOP.sentence, Literal(sentence)))
+    return graph
+
+
+# a small cooperation network: two countries, a ministry, a lab, a forum and its city, plus
+# an unrelated pair (a second component)
+ENTITIES = [
+    ("kenya", "Country", "Kenya", ["Republic of Kenya"]),
+    ("finland", "Country", "Finland", ["Suomi"]),
+    ("ministry", "GovernmentAgency", "Ministry of Energy", ["MoE"]),
+    ("lab", "Facility", "Solar Laboratory", []),
+    ("forum", "Event", "Green Trade Forum", []),
+    ("nairobi", "City", "Nairobi", []),
+    ("fund", "Fund", "Water Fund", []),
+    ("ghana", "Country", "Ghana", []),
+]
+RELATIONS = [
+    ("kenya", "cooperatesWith", "finland", "Kenya and Finland agreed to cooperate on energy."),
+    ("ministry", "partOf", "kenya", "The Ministry of Energy of Kenya signed."),
+    ("ministry", "established", "lab", "The Ministry of Energy opened a solar laboratory."),
+    ("finland", "supports", "lab", "Finland funds the solar laboratory."),
+    ("lab", "locatedIn", "nairobi", "The laboratory is in Nairobi."),
+    ("forum", "heldIn", "nairobi", "The Green Trade Forum was held in Nairobi."),
+    ("kenya", "participatesIn", "forum", "Kenya took part in the forum."),
+    ("fund", "serves", "ghana", "The Water Fund serves Ghana."),
+]
+
+
+def sample_graph() -> Graph:
+    return entity_graph(ENTITIES, RELATIONS)
+
+
+# markup in every text a document can bring: labels, other names, sentences, document titles
+PAYLOADS = [
+    "<script>window.__injected = 1</script>",
+    "<img src=x onerror=\"window.__injected = 2\">",
+    "</script><script>window.__injected = 3</script>",
+    "<svg onload=\"window.__injected = 4\"></svg>",
+    "\"><b id=\"injected\">bold</b><!--",
+]
+
+
+def hostile_graph(payload: str) -> Graph:
+    return entity_graph(
+        [("evil", "Organization", f"Agency {payload}", [f"alias {payload}"]),
+         ("kenya", "Country", "Kenya", []),
+         ("other", "Program", payload, [])],
+        [("evil", "cooperatesWith", "kenya", f"The agency {payload} works with Kenya."),
+         ("other", "serves", "kenya", payload)],
+        title=f"Bulletin {payload}",
+    )
