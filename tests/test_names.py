@@ -74,3 +74,13 @@ def test_place_and_its_long_name_are_one(extract):
 def test_headline_capitals_do_not_make_names(extract):
     extraction = extract("Ghana Pushes Closer Ties With Chile\n\nGhana signed an accord with Chile.")
     assert set(names_by_class(extraction)) == {"Ghana", "Chile"}
+
+
+@pytest.mark.parametrize("text, names", [
+    ("He is president of the California Institute of the Arts.", {"California Institute of the Arts"}),
+    ("The Oil Crops Research Institute of the Chinese Academy of Agricultural Sciences bred it.",
+     {"Oil Crops Research Institute", "Chinese Academy of Agricultural Sciences"}),
+    ("Finance Minister Radius Prawiro said so.", {"Radius Prawiro"}),
+])
+def test_of_the_and_titles(extract, text, names):
+    assert names <= set(names_by_class(extract(text)))

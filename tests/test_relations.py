@@ -64,3 +64,18 @@ def test_every_relation_has_evidence(extract):
         assert evidence.rule and 0 < evidence.confidence <= 1
         assert evidence.sentence in text
         assert 0 <= evidence.start < evidence.end <= len(text)
+
+
+@pytest.mark.parametrize("text, unwanted", [
+    # a dateline is where the story was filed, not who acted
+    ("TOKYO, June 1 - The Kansai Port Authority signed a contract with the Osaka Shipping Board.",
+     ("Tokyo", "cooperatesWith", "Osaka Shipping Board")),
+    # a list of places is not a chain of locations
+    ("Exports went to Kenya, Uganda, and Rwanda.", ("Kenya", "locatedIn", "Uganda")),
+    # a possessive that modifies a later noun says nothing about the name after it
+    ("The court read Portugal's ASEAN accession treaty.", ("ASEAN", "partOf", "Portugal")),
+    # a person's post is in a body, not in another person
+    ("Maria Lopez, deputy of minister Juan Perez, spoke.", ("Maria Lopez", "memberOf", "Juan Perez")),
+])
+def test_constructions_that_are_not_relations(extract, text, unwanted):
+    assert unwanted not in relation_labels(extract(text))

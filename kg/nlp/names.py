@@ -51,8 +51,17 @@ if not Span.has_extension("coop_text"):
     Span.set_extension("coop_text", getter=lambda span: name_text(span))
 if not Span.has_extension("coop_short_form"):
     Span.set_extension("coop_short_form", default=False)
+if not Span.has_extension("coop_dateline"):
+    Span.set_extension("coop_dateline", getter=lambda span: is_dateline(span))
 if not Span.has_extension("coop_edition"):
     Span.set_extension("coop_edition", default=None)
+
+
+def is_dateline(span: Span) -> bool:
+    """ "WASHINGTON, April 17 -": the place a story was filed from, not an actor in it."""
+    doc = span.doc
+    starts_paragraph = span.start == 0 or (doc[span.start - 1].is_space and "\n" in doc[span.start - 1].text)
+    return starts_paragraph and span.text.isupper() and span.end < len(doc) and doc[span.end].text == ","
 
 
 def name_text(tokens: Span | list[Token]) -> str:
@@ -186,6 +195,15 @@ class NameFinder:
             return None
         if text in {"-", "\u2013", "/"} and not doc[j - 1].whitespace_ and not token.whitespace_:
             return nxt if self._is_name_word(doc[nxt]) or doc[nxt].like_num else None
+        if text == "of" and doc[nxt].lower_ == "the" and nxt + 1 < len(doc) and self._is_name_word(doc[nxt + 1]):
+            # "Institute of the Arts" is one name; "Institute of the Chinese Academy of
+            # Sciences" names two bodies (split later, related by partOf)
+            k = nxt + 1
+            while k < len(doc) and self._is_name_word(doc[k]):
+                k += 1
+            if not _has_body_head(doc[nxt + 1:k]) and not self.gazetteer.lookup(doc[nxt + 1:k].text):
+                return nxt + 1
+            return None
         if text in NAME_CONNECTORS:
             if self._is_name_word(doc[nxt]):
                 return nxt

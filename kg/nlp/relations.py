@@ -95,6 +95,8 @@ class RelationExtractor:
         seen = set()
         result = []
         for rel in found:
+            if (rel.subject._.coop_dateline or rel.object._.coop_dateline) and rel.rule != "locatedIn/comma":
+                continue
             key = (rel.subject.start, rel.subject.end, rel.predicate, rel.object.start, rel.object.end)
             same = (rel.subject.start, rel.subject.end) == (rel.object.start, rel.object.end)
             if same or key in seen or rel.confidence < self.min_confidence:
@@ -349,7 +351,8 @@ class RelationExtractor:
                 if not pairs and token.dep_ == "xcomp":  # "X kept the programme running"
                     pairs = [(a, t) for a in self.subject_of(token.head) for t in self.object_of(token.head)]
                 for agent, thing in pairs:
-                    if TOP_CLASS.get(thing.label_) in {"Event", "Program", "Organization", "Facility"}:
+                    if TOP_CLASS.get(thing.label_) in {"Event", "Program"} or (
+                            TOP_CLASS.get(thing.label_) in {"Organization", "Facility"} and agent.label_ != "Person"):
                         yield RelationCandidate(thing, "organizedBy", agent, "organizedBy/verb", 0.8, sent)
                 yield from self._where(token, passive, "organizedBy/in")
                 yield from self._under_programme(token)
@@ -540,7 +543,7 @@ class RelationExtractor:
             if text == "," and a.label_ in PLACES - {"Country"} and b.label_ in PLACES and not self._in_list(doc, a, b):
                 yield RelationCandidate(a, "locatedIn", b, "locatedIn/comma", 0.8, evidence)
             # "Japan's Ministry of ...", "Egypt's Fayoum University"
-            if text in {"'s", "\u2019s", "'", "\u2019"} and a.label_ in PLACES:
+            if text in {"'s", "\u2019s", "'", "\u2019"} and a.label_ in PLACES and a.root.head.i in range(b.start, b.end):
                 top = TOP_CLASS.get(b.label_)
                 if b.label_ == "GovernmentAgency" or (top == "Organization" and b.label_ not in {"ResearchOrganization", "Company"}):
                     yield RelationCandidate(b, "partOf", a, "partOf/possessive", 0.8, evidence)
@@ -605,10 +608,12 @@ class RelationExtractor:
 
     def _in_list(self, doc: Doc, a: Span, b: Span) -> bool:
         """Is "a, b" part of a list "a, b, c and d" rather than "city, region"?"""
-        after = doc[b.end] if b.end < len(doc) else None
-        if after is not None and after.text in {",", "and"} and after.i + 1 < len(doc):
-            nxt = self.span_of(doc[after.i + 1])
-            if nxt is not None and nxt.label_ == b.label_:
+        k = b.end
+        while k < len(doc) and doc[k].text in {",", "and", "or"}:
+            k += 1
+        if k > b.end and k < len(doc):
+            nxt = self.span_of(doc[k])
+            if nxt is not None and nxt.label_ in PLACES:
                 return True
         before = doc[a.start - 1] if a.start > 0 else None
         if before is not None and before.text in {",", "and"} and a.start > 1:
@@ -644,7 +649,7 @@ class RelationExtractor:
                 yield RelationCandidate(span, "locatedIn", target, "locatedIn/capital", 0.85, evidence)
             elif lead & MEMBER_NOUNS and "of" in lead and target.label_ not in PLACES - {"Country"}:
                 yield RelationCandidate(span, "memberOf", target, "memberOf/apposition", 0.8, evidence)
-            elif span.label_ == "Person" and lead & PERSON_ROLES and target.label_ not in PLACES:
+            elif span.label_ == "Person" and lead & PERSON_ROLES and TOP_CLASS.get(target.label_) in {"Organization", "Facility", "Program", "Event"}:
                 yield RelationCandidate(span, "memberOf", target, "memberOf/post", 0.8, evidence)
             elif lead <= {"also", "both", "in", "located", "based"} and "in" in lead and target.label_ in PLACES \
                     and TOP_CLASS.get(span.label_) in {"Organization", "Facility"}:
