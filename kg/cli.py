@@ -204,6 +204,39 @@ def export(
 
 
 @app.command()
+def serve(
+    store: StoreOption = None,
+    graph: Annotated[list[Path], typer.Option("--graph", "-g", help="graph file(s) to serve instead of a store")] = [],
+    host: Annotated[str, typer.Option("--host", help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="port (0: any free one)")] = 7878,
+    timeout: Annotated[float, typer.Option("--timeout", help="seconds a query may run")] = 10.0,
+    max_result_mb: Annotated[float, typer.Option("--max-result-mb", help="largest answer, in MB")] = 16.0,
+    max_body_kb: Annotated[float, typer.Option("--max-body-kb", help="largest POST body, in KB")] = 64.0,
+    memory_mb: Annotated[int, typer.Option("--memory-mb", help="address space of a query worker, in MB (0: no cap)")] = 2048,
+    workers: Annotated[int, typer.Option("--workers", help="queries answered at once")] = 2,
+    allow_service: Annotated[list[str], typer.Option("--allow-service", help="endpoint that SERVICE may call ('*': any)")] = [],
+) -> None:
+    """Serve a store or graph files: a read-only SPARQL 1.1 endpoint at /sparql, a query page
+    at / and the network view at /network.
+
+    Example: kg serve --store corpus.db --port 7878
+    """
+    from .server import Limits, serve as run_server
+
+    if (store is None) == (not graph):
+        err.print("[red]error:[/red] give either --store DIR or --graph FILE")
+        raise typer.Exit(2)
+    limits = Limits(timeout_s=timeout, max_result_bytes=int(max_result_mb * 1024 * 1024),
+                    max_body_bytes=int(max_body_kb * 1024), memory_mb=memory_mb,
+                    workers=max(1, workers), allow_service=frozenset(allow_service))
+    try:
+        run_server(store, graph, limits, host, port,
+                   announce=lambda line: (print(line, flush=True)))
+    except (GraphLoadError, kg.StoreError, OSError) as error:
+        _fail(error)
+
+
+@app.command()
 def viz(
     graph: Annotated[list[Path], typer.Argument(help="graph file(s)")],
     output: Annotated[Path, typer.Option("--output", "-o", help="HTML file to write")] = Path("graph.html"),
