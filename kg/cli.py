@@ -237,6 +237,36 @@ def serve(
 
 
 @app.command()
+def push(
+    endpoint: Annotated[Optional[str], typer.Option("--endpoint", help="SPARQL 1.1 Update endpoint of the server")] = None,
+    graph_store: Annotated[Optional[str], typer.Option("--graph-store", help="its Graph Store Protocol URL (preferred when given)")] = None,
+    store: StoreOption = None,
+    graph: Annotated[list[Path], typer.Option("--graph", "-g", help="graph file(s) to send instead of a store")] = [],
+    target_graph: Annotated[Optional[str], typer.Option("--target-graph", help="named graph for --graph files (default: the default graph)")] = None,
+) -> None:
+    """Send a store's document graphs (or graph files) to a SPARQL 1.1 server.
+
+    Example: kg push --store corpus.db --graph-store http://localhost:7878/store
+    Example: kg push --store corpus.db --endpoint http://localhost:3030/kg/update
+    """
+    from .push import PushError, push as send
+
+    if (store is None) == (not graph) or not (endpoint or graph_store):
+        err.print("[red]error:[/red] give --store DIR or --graph FILE, and --endpoint URL or --graph-store URL")
+        raise typer.Exit(2)
+    try:
+        if store is not None:
+            with kg.Store.open(store, read_only=True) as data:
+                done = send(data, endpoint, graph_store)
+        else:
+            done = send(load_graph(graph), endpoint, graph_store, target=target_graph)
+    except (PushError, GraphLoadError, kg.StoreError) as error:
+        _fail(error, 1)
+    out.print(f"sent {len(done)} graph{'s' if len(done) != 1 else ''}, "
+              f"{sum(p.triples for p in done)} triples, to {graph_store or endpoint}", highlight=False)
+
+
+@app.command()
 def viz(
     graph: Annotated[list[Path], typer.Argument(help="graph file(s)")],
     output: Annotated[Path, typer.Option("--output", "-o", help="HTML file to write")] = Path("graph.html"),

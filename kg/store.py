@@ -77,9 +77,12 @@ class Store:
         return self._store
 
     def close(self) -> None:
+        """Flush and release the database (and its lock); closing twice is harmless."""
+        if getattr(self, "_store", None) is None:
+            return
         if not self.read_only:
             self._store.flush()
-        del self._store
+        self._store = None
 
     def __enter__(self) -> "Store":
         return self

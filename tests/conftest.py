@@ -139,3 +139,15 @@ def comparable(result) -> list[tuple]:
         return "; ".join(sorted(value.split("; "))) if "; " in value else value
 
     return sorted(tuple(sorted((k, norm(v)) for k, v in r.items())) for r in rows(result))
+
+
+def stop_process(process) -> None:
+    """Stop a server started by a test: politely, then for sure, within 20 s."""
+    import subprocess
+
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)

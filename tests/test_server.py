@@ -12,7 +12,7 @@ import urllib.request
 from urllib.parse import quote, urlencode
 
 import pytest
-from conftest import analyst_documents
+from conftest import analyst_documents, stop_process
 from rdflib import Graph, Literal
 from rdflib.namespace import RDF, RDFS
 
@@ -42,15 +42,6 @@ def start_server(*args: str) -> tuple[subprocess.Popen, str]:
     raise RuntimeError("kg serve did not start")
 
 
-def stop_server(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def base(tmp_path_factory):
     path = tmp_path_factory.mktemp("served") / "db"
@@ -63,7 +54,7 @@ def base(tmp_path_factory):
         store.put_graph(document_iri("odd.txt"), odd)
     process, url = start_server("--store", str(path), "--timeout", "2", "--max-body-kb", "4", "--workers", "2")
     yield url
-    stop_server(process)
+    stop_process(process)
 
 
 def request(url: str, data: bytes | None = None, headers: dict | None = None, method: str | None = None,
@@ -219,7 +210,7 @@ def test_result_size_limit_refuses_rather_than_truncates(tmp_path):
         status, _, body = get(url, "SELECT * WHERE { ?s ?p ?o } LIMIT 5")
         assert status == 200 and len(json.loads(body)["results"]["bindings"]) == 5
     finally:
-        stop_server(process)
+        stop_process(process)
 
 
 # -- the checks, without HTTP ---------------------------------------------------------------------
