@@ -231,8 +231,8 @@ def serve(
                     workers=max(1, workers), allow_service=frozenset(allow_service))
     try:
         run_server(store, graph, limits, host, port,
-                   announce=lambda line: (print(line, flush=True)))
-    except (GraphLoadError, kg.StoreError, OSError) as error:
+                   announce=lambda line: print(line, flush=True))
+    except (GraphLoadError, kg.StoreError, OSError, RuntimeError) as error:
         _fail(error)
 
 

@@ -92,11 +92,16 @@ def _worker_main(conn, source: tuple[str, str], memory_mb: int, max_result_bytes
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     kind, location = source
-    if kind == "store":
-        store = ox.Store.read_only(location)
-    else:
-        store = ox.Store()
-        store.load(path=location, format=ox.RdfFormat.N_TRIPLES)
+    try:
+        if kind == "store":
+            store = ox.Store.read_only(location)
+        else:
+            store = ox.Store()
+            store.load(path=location, format=ox.RdfFormat.N_TRIPLES)
+    except Exception as err:
+        conn.send(("failed", f"{type(err).__name__}: {err}"))
+        return
+    conn.send(("ready", None))
     prefixes = sparql_prefixes()
     while True:
         try:
@@ -129,6 +134,24 @@ class _Worker:
         self.process.start()
         child.close()
 
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        """Wait until the worker has opened the data; raise RuntimeError if it cannot."""
+        deadline = time.monotonic() + timeout
+        message = f"not ready after {timeout:g} s"
+        try:
+            while time.monotonic() < deadline:
+                if self.conn.poll(0.25):
+                    status, message = self.conn.recv()
+                    if status == "ready":
+                        return
+                    break
+                if not self.process.is_alive():
+                    raise EOFError
+        except (EOFError, OSError):
+            message = "it exited while starting (is --memory-mb too low?)"
+        self.stop()
+        raise RuntimeError(f"a query worker could not start: {message}")
+
     def stop(self) -> None:
         self.process.kill()
         self.process.join(timeout=5)
@@ -143,8 +166,16 @@ class QueryRunner:
         self.limits = limits
         self.context = multiprocessing.get_context("spawn")
         self.idle: queue.Queue[_Worker] = queue.Queue()
-        for _ in range(limits.workers):
-            self.idle.put(_Worker(self.context, source, limits))
+        workers = [_Worker(self.context, source, limits) for _ in range(limits.workers)]
+        try:
+            for worker in workers:
+                worker.wait_ready()
+        except RuntimeError:
+            for worker in workers:
+                worker.stop()
+            raise
+        for worker in workers:
+            self.idle.put(worker)
 
     def run(self, text: str, format_name: str) -> bytes:
         try:
@@ -153,26 +184,38 @@ class QueryRunner:
             raise QueryRefused(HTTPStatus.SERVICE_UNAVAILABLE, "every worker is busy; try again") from None
         healthy = False
         try:
-            worker.conn.send((text, format_name))
-            if not worker.conn.poll(self.limits.timeout_s):
-                raise QueryRefused(HTTPStatus.SERVICE_UNAVAILABLE,
-                                   f"the query did not finish within {self.limits.timeout_s:g} s and was stopped")
             try:
-                status, payload = worker.conn.recv()
+                worker.conn.send((text, format_name))
+                finished = worker.conn.poll(self.limits.timeout_s)
+                reply = worker.conn.recv() if finished else None
             except (EOFError, OSError):
                 raise QueryRefused(HTTPStatus.INTERNAL_SERVER_ERROR,
                                    "the query stopped its worker (out of memory?) and was abandoned") from None
+            if reply is None:
+                raise QueryRefused(HTTPStatus.SERVICE_UNAVAILABLE,
+                                   f"the query did not finish within {self.limits.timeout_s:g} s and was stopped")
             healthy = True
         finally:
             if healthy:
                 self.idle.put(worker)
             else:
                 worker.stop()
-                self.idle.put(_Worker(self.context, self.source, self.limits))
+                threading.Thread(target=self._replace, daemon=True).start()
+        status, payload = reply
         if status == "ok":
             return payload
         code = {"syntax": HTTPStatus.BAD_REQUEST}.get(status, HTTPStatus.INTERNAL_SERVER_ERROR)
         raise QueryRefused(code, payload)
+
+    def _replace(self, attempts: int = 3) -> None:
+        for _ in range(attempts):
+            worker = _Worker(self.context, self.source, self.limits)
+            try:
+                worker.wait_ready()
+            except RuntimeError:
+                continue
+            self.idle.put(worker)
+            return
 
     def close(self) -> None:
         while True:

@@ -213,6 +213,35 @@ def test_result_size_limit_refuses_rather_than_truncates(tmp_path):
         stop_process(process)
 
 
+def test_a_query_that_eats_memory_loses_its_worker_not_the_server(base, tmp_path):
+    greedy = "SELECT ?a ?c ?f ?i WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?a ?c ?f ?i LIMIT 1"
+    graph = Graph()
+    for i in range(250):
+        graph.add((ID[f"org/o{i}"], RDFS.label, Literal(f"Organization number {i}")))
+    path = tmp_path / "g.nt"
+    graph.serialize(path, format="nt")
+    process, url = start_server("--graph", str(path), "--memory-mb", "1024", "--timeout", "60", "--workers", "1")
+    try:
+        started = time.monotonic()
+        status, _, body = get(url, greedy)
+        assert status == 500 and "out of memory" in body
+        assert time.monotonic() - started < 60
+        deadline = time.monotonic() + 30
+        while (answer := get(url, "ASK { ?s ?p ?o }"))[0] != 200 and time.monotonic() < deadline:
+            time.sleep(0.5)  # the replacement worker is starting
+        assert answer[2] == '{"head":{},"boolean":true}'
+    finally:
+        stop_process(process)
+
+
+def test_a_memory_cap_too_small_to_start_is_reported(tmp_path):
+    with Store.open(tmp_path / "db") as store:
+        store.put_graph(document_iri("a.txt"), analyst_documents()["a.txt"])
+    result = subprocess.run([sys.executable, "-m", "kg", "serve", "--store", str(tmp_path / "db"), "--port", "0",
+                             "--memory-mb", "200", "--workers", "1"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "could not start" in result.stderr
+
+
 # -- the checks, without HTTP ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("query, allowed, form", [
