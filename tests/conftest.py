@@ -115,6 +115,9 @@ def analyst_documents() -> dict[str, "Graph"]:
     graphs["b.txt"].add((awc, SKOS.altLabel, Literal("AWC")))
     graphs["b.txt"].add((awc, COOP.acronym, Literal("AWC")))
     graphs["b.txt"].add((awc, SKOS.altLabel, Literal("Consejo Andino del Agua")))
+    forum = ID[entities["forum"][0]]
+    graphs["a.txt"].add((forum, COOP.edition, Literal(3)))
+    graphs["a.txt"].add((forum, COOP.date, Literal("2024-05-02")))
     return graphs
 
 

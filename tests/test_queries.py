@@ -57,12 +57,12 @@ def test_partners_of(graph, entity, expected):
     assert {r["partnerLabel"] for r in ask(graph, "partners-of", entity=entity)} == expected
 
 
-@pytest.mark.parametrize("place, expected", [("Peru", {("Andean Water Forum", "Lima", "2024")}),
-                                             ("Lima", {("Andean Water Forum", "Lima", "2024")}),
+@pytest.mark.parametrize("place, expected", [("Peru", {("Andean Water Forum", "Lima", "3", "2024-05-02")}),
+                                             ("Lima", {("Andean Water Forum", "Lima", "3", "2024-05-02")}),
                                              ("Chile", set())])
 def test_events_in_place_looks_inside_the_place(graph, place, expected):
-    # the forum's date is not in the corpus; its edition is not either: both optional
-    answer = {(r["eventLabel"], r["whereLabel"], "2024") for r in ask(graph, "events-in-place", place=place)}
+    answer = {(r["eventLabel"], r["whereLabel"], r["edition"], r["date"])
+              for r in ask(graph, "events-in-place", place=place)}
     assert answer == expected
 
 
