@@ -340,7 +340,7 @@ class Handler(BaseHTTPRequestHandler):
     def _cors(self) -> None:
         self.send_header("Access-Control-Allow-Origin", "*")
         self.send_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
-        self.send_header("Access-Control-Allow-Headers", "Content-Type, Accept")
+        self.send_header("Access-Control-Allow-Headers", "Content-Type, Accept, X-Requested-With")
         self.send_header("Access-Control-Max-Age", "600")
 
     def _send(self, status: int, media: str, body: bytes) -> None:
@@ -540,6 +540,7 @@ def serve(store: Path | None, graphs: list[Path], limits: Limits, host: str, por
         address = f"http://{host}:{server.server_address[1]}/"
         announce(f"listening on {address} (SPARQL endpoint {address}sparql)")
         started = time.monotonic()
+        _stop_on_sigterm()
         try:
             server.serve_forever()
         except KeyboardInterrupt:
@@ -553,6 +554,17 @@ def serve(store: Path | None, graphs: list[Path], limits: Limits, host: str, por
             holder.close()
         if tmp is not None:
             Path(tmp.name).unlink(missing_ok=True)
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM stops the server as Ctrl-C does, so the workers are stopped with it."""
+    import signal
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, stop)
 
 
 __all__ = ["serve", "make_server", "Limits", "QueryRefused", "inspect_query", "negotiate"]
