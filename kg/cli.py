@@ -58,9 +58,12 @@ def build(
     progress = not quiet and sys.stderr.isatty()
     if output is None and store is None:
         output = Path("graph.ttl")
+    graph = None
     try:
         if store is not None:
-            graph, counts = _build_into_store(paths, store, model, report, progress)
+            # the whole store becomes an rdflib graph only when a file or a page is asked for
+            graph, summary = _build_into_store(paths, store, model, report, progress,
+                                               need_graph=bool(output or html))
         else:
             graph = kg.build(paths, model=model, report=report, progress=progress)
     except (ModelNotFound, kg.StoreError) as error:
@@ -77,16 +80,19 @@ def build(
 
         write_html(graph, html)
     if not quiet:
-        written = [str(p) for p in (output, store, html) if p is not None]
-        print_summary(graph, report.documents + report.unchanged, ", ".join(written))
         if store is not None:
-            out.print("store:     " + ", ".join(f"{n} {what}" for what, n in counts.items()), highlight=False)
+            for line in summary:
+                out.print(line, highlight=False)
+        else:
+            written = [str(p) for p in (output, html) if p is not None]
+            print_summary(graph, report.documents, ", ".join(written))
     if report.problems:
         raise typer.Exit(1)
 
 
-def _build_into_store(paths, path: Path, model, report, progress):
-    """Add documents to a store, one transaction each; the graph returned is the whole store."""
+def _build_into_store(paths, path: Path, model, report, progress, need_graph: bool):
+    """Add documents to a store, one transaction each; gives the whole store as a graph (when
+    needed) and the lines of a summary."""
     from .pipeline import extractions
 
     counts: Counter[str] = Counter()
@@ -95,7 +101,13 @@ def _build_into_store(paths, path: Path, model, report, progress):
                                       skip=lambda d: store.has(d.name, d.sha256)):
             counts[store.ingest(extraction)] += 1
         counts["unchanged"] += len(report.unchanged)
-        return store.to_graph(), counts
+        classes = {r["topClass"].rsplit("#", 1)[-1]: r["entities"] for r in kg.rows(kg.query(store, "entities-by-class"))}
+        summary = [
+            "this build: " + ", ".join(f"{n} {what}" for what, n in counts.items() if n),
+            f"store:      {path}: {len(store.named_graphs())} documents, {len(store)} quads",
+            "entities:   " + ", ".join(f"{c} {n}" for c, n in sorted(classes.items())),
+        ]
+        return (store.to_graph() if need_graph else None), summary
 
 
 def _fail(error: Exception, code: int = 2) -> None:

@@ -71,12 +71,30 @@ def write_graph(graph: Graph, path: Path | str, fmt: str | None = None) -> Path:
     return atomic_write_bytes(path, serialize(graph, format_for(path, fmt)))
 
 
+_OXIGRAPH_FORMATS = {"turtle": "TURTLE", "nt": "N_TRIPLES", "nquads": "N_QUADS", "trig": "TRIG"}
+_UNION = "CONSTRUCT { ?s ?p ?o } WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }"
+
+
 def write_store(store, path: Path | str, fmt: str | None = None) -> Path:
-    """A kg.store.Store to a file: N-Quads, TriG and JSON-LD keep one graph per document."""
+    """A kg.store.Store to a file: N-Quads, TriG and JSON-LD keep one graph per document;
+    Turtle and N-Triples hold the union (each triple once). Oxigraph writes all but JSON-LD."""
+    import pyoxigraph as ox
+
+    from .query import sparql_prefixes
+
     path = Path(path)
     fmt = format_for(path, fmt)
-    source = store.to_dataset() if fmt in QUAD_FORMATS else store.to_graph()
-    return atomic_write_bytes(path, serialize(source, fmt))
+    if fmt not in _OXIGRAPH_FORMATS:
+        source = store.to_dataset() if fmt in QUAD_FORMATS else store.to_graph()
+        return atomic_write_bytes(path, serialize(source, fmt))
+    rdf_format = getattr(ox.RdfFormat, _OXIGRAPH_FORMATS[fmt])
+    prefixes = sparql_prefixes() if fmt in ("turtle", "trig") else None
+    if fmt in QUAD_FORMATS:
+        data = store.oxigraph.dump(format=rdf_format, prefixes=prefixes)
+    else:
+        triples = store.oxigraph.query(_UNION, use_default_graph_as_union=True)
+        data = ox.serialize(triples, format=rdf_format, prefixes=prefixes)
+    return atomic_write_bytes(path, data)
 
 
 __all__ = ["write_graph", "write_store", "jsonld_context", "serialize", "SERIALIZATIONS", "ExportError"]

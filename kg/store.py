@@ -64,7 +64,8 @@ class Store:
         try:
             store = ox.Store.read_only(str(path)) if read_only else ox.Store(str(path))
         except OSError as err:
-            raise StoreError(f"{path}: cannot open store: {err}") from err
+            hint = " (another process, a build or kg serve, has it open)" if "lock" in str(err).lower() else ""
+            raise StoreError(f"{path}: cannot open store{hint}: {err}") from err
         return cls(store, path, read_only)
 
     @classmethod
@@ -134,10 +135,13 @@ class Store:
         text = str(doc)
         if text.startswith(str(ID)):
             return URIRef(text)
+        iri = document_iri(Path(text).name)  # how documents are named (kg.namespace)
+        if self._store.contains_named_graph(ox.NamedNode(str(iri))):
+            return iri
         for stored in self.documents():
             if text in (stored.name, Path(stored.name).name):
                 return URIRef(stored.iri)
-        return document_iri(Path(text).name)
+        return iri
 
     def documents(self) -> list[StoredDocument]:
         result = self._store.query(
