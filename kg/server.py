@@ -313,6 +313,35 @@ class Endpoint:
         media, format_name = negotiate(form, accept, requested)
         return media, self.runner.run(text, format_name)
 
+    def bind(self, text: str, lines: str) -> str:
+        """The query with parameters bound, given as NAME=VALUE lines (a VALUE is a label,
+        another name, or an IRI, as with kg query --param)."""
+        from .query import QueryError, bind_value, with_values
+
+        bindings = {}
+        for line in lines.splitlines():
+            if line.strip():
+                name, sep, value = line.partition("=")
+                if not sep:
+                    raise QueryRefused(HTTPStatus.BAD_REQUEST, f"parameter {line!r}: expected NAME=VALUE")
+                bindings[name.strip().lstrip("?$")] = bind_value(self, value.strip())
+        try:
+            return with_values(text, bindings)
+        except QueryError as err:
+            raise QueryRefused(HTTPStatus.BAD_REQUEST, str(err)) from None
+
+    def find_by_label(self, wanted: str):
+        """An entity named `wanted` (label or other name, any case), looked up by a worker."""
+        from rdflib import Literal, URIRef
+
+        from .query import with_values
+
+        lookup = with_values("SELECT ?s WHERE { ?s rdfs:label|skos:altLabel ?l . "
+                             "FILTER(isIRI(?s) && LCASE(STR(?l)) = ?wanted) } ORDER BY ?s LIMIT 1",
+                             {"wanted": Literal(wanted.strip().lower())})
+        rows = json.loads(self.runner.run(lookup, "JSON"))["results"]["bindings"]
+        return URIRef(rows[0]["s"]["value"]) if rows else None
+
     def network_page(self) -> bytes:
         with self._network_lock:
             if self._network is None:
@@ -436,15 +465,17 @@ class Handler(BaseHTTPRequestHandler):
         canned = canned_queries()
         picked = (params.get("canned") or [""])[0]
         text = (params.get("query") or [canned[picked].text if picked in canned else ""])[0]
+        bindings = (params.get("params") or [""])[0]
         answer = ""
         if text.strip() and "query" in params:
             try:
-                answer = _answer_html(self.endpoint, text)
+                answer = _answer_html(self.endpoint, self.endpoint.bind(text, bindings))
             except QueryRefused as refused:
                 answer = f'<p class="error">{html.escape(str(refused))}</p>'
         body = _PAGE.format(
             label=html.escape(self.endpoint.label),
             query=html.escape(text or _DEFAULT_QUERY),
+            params=html.escape(bindings),
             canned="\n".join(
                 f'<li><a href="/?{html.escape(urlencode({"canned": name}))}">{html.escape(name)}</a> '
                 f'— {html.escape(q.title)}</li>' for name, q in canned.items()),
@@ -482,6 +513,7 @@ _PAGE = """<!DOCTYPE html>
 <style>
 body {{ font-family: system-ui, sans-serif; margin: 2em; max-width: 80em; }}
 textarea {{ width: 100%; height: 14em; font-family: monospace; }}
+textarea.params {{ height: 3.5em; }}
 table {{ border-collapse: collapse; }} td, th {{ border: 1px solid #ccc; padding: .2em .5em; text-align: left; }}
 .error {{ color: #a00; white-space: pre-wrap; }}
 </style></head>
@@ -491,6 +523,8 @@ table {{ border-collapse: collapse; }} td, th {{ border: 1px solid #ccc; padding
 <code>/sparql</code>. Prefixes coop:, id:, schema:, rdfs:, skos:, prov: need no declaration.</p>
 <form method="get" action="/">
 <textarea name="query">{query}</textarea>
+<p><label>Parameters, one NAME=VALUE a line (a label or an IRI), e.g. entity=Brunei:<br>
+<textarea name="params" class="params">{params}</textarea></label></p>
 <p><button type="submit">Run</button></p>
 </form>
 {answer}

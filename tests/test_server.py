@@ -182,6 +182,22 @@ def test_query_page_escapes_every_text(base):
     assert status == 200 and 'class="error"' in page and "&lt;http://e/&gt;" in page
 
 
+@pytest.mark.parametrize("params, expected", [("entity=AWC", 2), ("entity=Chilean Energy Agency\n", 2),
+                                              ("entity=https://w3id.org/coop-kg/id/country/PE", 1),
+                                              ('entity=x" } UNION { ?partner ?p ?partnerLabel } #', 0)])
+def test_query_page_binds_parameters(base, params, expected):
+    from kg.query import canned_queries
+
+    query = canned_queries()["partners-of"].text
+    status, _, page = request(f"{base}?{urlencode({'query': query, 'params': params})}")
+    assert status == 200 and f"<p>{expected} row{'s' if expected != 1 else ''}</p>" in page
+
+
+def test_query_page_reports_a_malformed_parameter(base):
+    status, _, page = request(f"{base}?{urlencode({'query': COUNTRIES, 'params': 'no equals sign'})}")
+    assert status == 200 and "expected NAME=VALUE" in page
+
+
 def test_canned_query_loads_into_the_page(base):
     status, _, page = request(f"{base}?canned=partners-of")
     assert status == 200 and "coop:cooperatesWith|^coop:cooperatesWith" in page
