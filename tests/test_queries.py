@@ -3,7 +3,7 @@ import re
 
 import pytest
 from conftest import CANNED_PARAMS, analyst_documents, comparable
-from rdflib import Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from typer.testing import CliRunner
 
 import kg
@@ -152,6 +152,45 @@ def test_facilities(graph):
 def test_cooperation_pairs_counts_documents(graph):
     answer = {(r["aLabel"], r["bLabel"]): int(r["documents"]) for r in ask(graph, "cooperation-pairs")}
     assert answer[("Chile", "Bolivia")] == 1 and len(answer) == 4
+
+
+@pytest.fixture(scope="module")
+def sparse():
+    """Bare facts: no evidence, no dates, no optional attribute; one entity of each class."""
+    from rdflib.namespace import RDF, RDFS
+
+    from kg.namespace import COOP, ID
+
+    graph = Graph()
+    for local, cls in (("country/CL", "Country"), ("country/PE", "Country"), ("program/p", "Program"),
+                       ("facility/f", "Facility"), ("org/o", "Company"), ("event/e", "Event")):
+        graph.add((ID[local], RDF.type, COOP[cls]))
+        graph.add((ID[local], RDFS.label, Literal(local.split("/")[1])))
+    graph.add((ID["country/CL"], COOP.cooperatesWith, ID["country/PE"]))
+    graph.add((ID["org/o"], COOP.cooperatesWith, ID["country/PE"]))
+    graph.add((ID["event/e"], COOP.heldIn, ID["country/PE"]))
+    return graph
+
+
+@pytest.mark.parametrize("name", sorted(canned_queries()))
+def test_every_query_runs_where_optional_parts_are_missing(sparse, name):
+    params = {key: "CL" for key in CANNED_PARAMS.get(name, {})}
+    assert all(r for r in ask(sparse, name, **params)), f"{name} gives empty rows"
+    assert comparable(kg.query(_sparse_store(sparse), name, params=params)) == comparable(
+        kg.query(sparse, name, params=params))
+
+
+def test_sparse_answers(sparse):
+    assert ask(sparse, "programs") == [{"program": "https://w3id.org/coop-kg/id/program/p", "programLabel": "p"}]
+    assert [r["facilityLabel"] for r in ask(sparse, "facilities")] == ["f"]
+    assert [(r["label"], r["partners"]) for r in ask(sparse, "organizations-by-partners")] == [("o", "1")]
+    assert [r["eventLabel"] for r in ask(sparse, "events-in-place", place="PE")] == ["e"]
+
+
+def _sparse_store(graph) -> Store:
+    store = Store.in_memory()
+    store.put_graph(kg.namespace.document_iri("sparse.txt"), graph)
+    return store
 
 
 # -- on graphs extracted from text: only facts the extraction states plainly ------------------
