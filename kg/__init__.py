@@ -6,6 +6,9 @@ The Python API under the `kg` command:
     graph = kg.build(["examples/"])               # rdflib.Graph
     result = kg.query(graph, "partners-of", params={"entity": "Brunei"})
     kg.write_graph(graph, "out/graph.ttl")
+
+    store = kg.Store.open("corpus.db")            # the persistent store, one graph per document
+    result = kg.query(store, "partners-of", params={"entity": "Brunei"})
 """
 from __future__ import annotations
 
@@ -16,10 +19,11 @@ from rdflib.query import Result
 
 from .query import GraphLoadError, QueryError, canned_queries, format_result, load_graph, resolve_query, rows
 from .query import query as _run_query
+from .store import Store, StoreError
 
 __version__ = "0.1.0"
 
-SERIALIZATIONS = {".ttl": "turtle", ".nt": "nt", ".nq": "nquads", ".trig": "trig", ".jsonld": "json-ld"}
+from .export import SERIALIZATIONS
 
 
 def build(paths, model: str | None = None, report=None, progress: bool = False) -> Graph:
@@ -29,21 +33,20 @@ def build(paths, model: str | None = None, report=None, progress: bool = False) 
     return _build(paths, model=model, report=report, progress=progress)
 
 
-def query(graph: Graph, query_or_name: str, params: dict[str, str] | None = None) -> Result:
-    """Run a canned query (by name), an .rq file, or SPARQL text on `graph`."""
+def query(graph: Graph | Store, query_or_name: str, params: dict[str, str] | None = None) -> Result:
+    """Run a canned query (by name), an .rq file, or SPARQL text on a graph or a Store."""
     name, text = resolve_query(query_or_name)
     return _run_query(graph, text, params=params, name=name)
 
 
 def write_graph(graph: Graph, path: Path | str, fmt: str | None = None) -> Path:
-    """Serialise atomically; the format comes from the suffix unless given."""
-    from .atomic import atomic_write_bytes
+    """Serialise atomically; the format comes from the suffix unless given (JSON-LD with the
+    coop-kg context)."""
+    from .export import SERIALIZATIONS as _suffixes, write_graph as _write
 
     path = Path(path)
-    fmt = fmt or SERIALIZATIONS.get(path.suffix.lower(), "turtle")
-    data = graph.serialize(format=fmt, encoding="utf-8")
-    return atomic_write_bytes(path, data)
+    return _write(graph, path, fmt or _suffixes.get(path.suffix.lower(), "turtle"))
 
 
-__all__ = ["build", "query", "rows", "format_result", "load_graph",
+__all__ = ["build", "query", "Store", "StoreError", "rows", "format_result", "load_graph",
            "write_graph", "canned_queries", "QueryError", "GraphLoadError"]

@@ -31,44 +31,91 @@ ModelOption = Annotated[
 ]
 
 
+StoreOption = Annotated[
+    Optional[Path],
+    typer.Option("--store", "-s", help="the store directory (an embedded Oxigraph database)"),
+]
+
+
 @app.command()
 def build(
     paths: Annotated[list[Path], typer.Argument(help=".txt, .md or .html files, or folders of them")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="graph file to write (.ttl, .nt, .nq, .trig, .jsonld)")] = Path("graph.ttl"),
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="graph file to write (.ttl, .nt, .nq, .trig, .jsonld); default graph.ttl unless --store")] = None,
+    store: Annotated[Optional[Path], typer.Option("--store", "-s", help="add the documents to this store: unchanged ones are skipped, changed ones replaced")] = None,
     html: Annotated[Optional[Path], typer.Option("--html", help="also write the interactive network here")] = None,
     model: ModelOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no summary")] = False,
 ) -> None:
-    """Build the knowledge graph of documents.
+    """Build the knowledge graph of documents, into a file or a store.
 
     Example: kg build article.txt --output article.ttl
+    Example: kg build articles/ --store corpus.db
     """
     from .pipeline import BuildReport
     from .nlp import ModelNotFound
 
     report = BuildReport()
+    progress = not quiet and sys.stderr.isatty()
+    if output is None and store is None:
+        output = Path("graph.ttl")
+    graph = None
     try:
-        graph = kg.build(paths, model=model, report=report, progress=not quiet and sys.stderr.isatty())
-    except ModelNotFound as error:
-        err.print(f"[red]error:[/red] {error}")
-        raise typer.Exit(2) from error
+        if store is not None:
+            # the whole store becomes an rdflib graph only when a file or a page is asked for
+            graph, summary = _build_into_store(paths, store, model, report, progress,
+                                               need_graph=bool(output or html))
+        else:
+            graph = kg.build(paths, model=model, report=report, progress=progress)
+    except (ModelNotFound, kg.StoreError) as error:
+        _fail(error)
     for problem in report.problems:
         err.print(f"[yellow]skipped[/yellow] {problem}", highlight=False)
-    if not report.documents:
+    if not report.documents and not report.unchanged:
         err.print("[red]error:[/red] no document could be read")
         raise typer.Exit(1)
-    kg.write_graph(graph, output)
+    if output is not None:
+        kg.write_graph(graph, output)
     if html:
         from .viz import write_html
 
         write_html(graph, html)
     if not quiet:
-        print_summary(graph, report.documents, output, html)
+        if store is not None:
+            for line in summary:
+                out.print(line, highlight=False)
+        else:
+            written = [str(p) for p in (output, html) if p is not None]
+            print_summary(graph, report.documents, ", ".join(written))
     if report.problems:
         raise typer.Exit(1)
 
 
-def print_summary(graph, documents: list[str], output: Path, html: Path | None) -> None:
+def _build_into_store(paths, path: Path, model, report, progress, need_graph: bool):
+    """Add documents to a store, one transaction each; gives the whole store as a graph (when
+    needed) and the lines of a summary."""
+    from .pipeline import extractions
+
+    counts: Counter[str] = Counter()
+    with kg.Store.open(path) as store:
+        for extraction in extractions(paths, model=model, report=report, progress=progress,
+                                      skip=lambda d: store.has(d.name, d.sha256)):
+            counts[store.ingest(extraction)] += 1
+        counts["unchanged"] += len(report.unchanged)
+        classes = {r["topClass"].rsplit("#", 1)[-1]: r["entities"] for r in kg.rows(kg.query(store, "entities-by-class"))}
+        summary = [
+            "this build: " + ", ".join(f"{n} {what}" for what, n in counts.items() if n),
+            f"store:      {path}: {len(store.named_graphs())} documents, {len(store)} quads",
+            "entities:   " + ", ".join(f"{c} {n}" for c, n in sorted(classes.items())),
+        ]
+        return (store.to_graph() if need_graph else None), summary
+
+
+def _fail(error: Exception, code: int = 2) -> None:
+    err.print(f"[red]error:[/red] {error}", highlight=False)
+    raise typer.Exit(code) from error
+
+
+def print_summary(graph, documents: list[str], written: str) -> None:
     from .network import top_class
 
     classes: Counter[str] = Counter()
@@ -77,8 +124,7 @@ def print_summary(graph, documents: list[str], output: Path, html: Path | None) 
         if cls:
             classes[cls] += 1
     predicates = Counter({name: len(set(graph.subject_objects(iri))) for name, iri in RELATIONS.items()})
-    out.print(f"documents: {len(documents)}   triples: {len(graph)}   written: {output}"
-              + (f", {html}" if html else ""), highlight=False)
+    out.print(f"documents: {len(documents)}   triples: {len(graph)}   written: {written}", highlight=False)
     out.print("entities:  " + ", ".join(f"{c} {n}" for c, n in sorted(classes.items())), highlight=False)
     out.print("relations: " + ", ".join(f"{p} {n}" for p, n in sorted(predicates.items()) if n), highlight=False)
 
@@ -87,6 +133,7 @@ def print_summary(graph, documents: list[str], output: Path, html: Path | None) 
 def query(
     query: Annotated[Optional[str], typer.Argument(help="an .rq file, the name of a canned query, or SPARQL text")] = None,
     graph: Annotated[list[Path], typer.Option("--graph", "-g", help="graph file(s) to query")] = [],
+    store: StoreOption = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv, tsv, json (CONSTRUCT/DESCRIBE: turtle)")] = "table",
     param: Annotated[list[str], typer.Option("--param", "-p", help="NAME=VALUE; VALUE is a label or an IRI")] = [],
     list_queries: Annotated[bool, typer.Option("--list", help="list the canned queries")] = False,
@@ -94,28 +141,141 @@ def query(
     """Ask the graph a SPARQL question.
 
     Example: kg query partners-of --graph out/graph.ttl --param entity=Brunei
+    Example: kg query partners-of --store corpus.db --param entity=Brunei --format json
     """
     if list_queries:
         for name, canned in canned_queries().items():
             out.print(f"{name:32} {canned.title}", highlight=False)
         return
-    if not query or not graph:
-        err.print("[red]error:[/red] give a QUERY and --graph FILE (or --list)")
+    if not query or not (graph or store):
+        err.print("[red]error:[/red] give a QUERY and --graph FILE or --store DIR (or --list)")
         raise typer.Exit(2)
+    params = parse_params(param)
+    try:
+        if store is not None:
+            with kg.Store.open(store, read_only=True) as data:
+                sys.stdout.write(format_result(kg.query(data, query, params=params), fmt))
+        else:
+            sys.stdout.write(format_result(kg.query(load_graph(graph), query, params=params), fmt))
+    except (QueryError, GraphLoadError, kg.StoreError) as error:
+        _fail(error)
+
+
+def parse_params(items: list[str]) -> dict[str, str]:
     params = {}
-    for item in param:
+    for item in items:
         name, sep, value = item.partition("=")
         if not sep:
             err.print(f"[red]error:[/red] --param {item!r}: expected NAME=VALUE")
             raise typer.Exit(2)
         params[name.strip().lstrip("?$")] = value
+    return params
+
+
+@app.command()
+def remove(
+    documents: Annotated[list[str], typer.Argument(help="documents by file name, source path or IRI")],
+    store: Annotated[Path, typer.Option("--store", "-s", help="the store directory")],
+) -> None:
+    """Take documents out of a store (each with all its triples).
+
+    Example: kg remove old-article.txt --store corpus.db
+    """
     try:
-        data = load_graph(graph)
-        result = kg.query(data, query, params=params)
-        sys.stdout.write(format_result(result, fmt))
-    except (QueryError, GraphLoadError) as error:
-        err.print(f"[red]error:[/red] {error}", highlight=False)
-        raise typer.Exit(2) from error
+        with kg.Store.open(store) as data:
+            for document in documents:
+                out.print(f"removed: {data.remove(document)}", highlight=False)
+    except kg.StoreError as error:
+        _fail(error, 1)
+
+
+@app.command()
+def export(
+    output: Annotated[Path, typer.Option("--output", "-o", help="file to write: .ttl, .nt, .nq, .trig (one graph per document) or .jsonld")],
+    store: StoreOption = None,
+    graph: Annotated[list[Path], typer.Option("--graph", "-g", help="graph file(s) to convert")] = [],
+) -> None:
+    """Write a store (or graph files) to one file; the format follows the suffix.
+
+    Example: kg export --store corpus.db --output corpus.trig
+    """
+    from .export import ExportError, write_graph
+
+    if (store is None) == (not graph):
+        err.print("[red]error:[/red] give either --store DIR or --graph FILE")
+        raise typer.Exit(2)
+    try:
+        if store is not None:
+            with kg.Store.open(store, read_only=True) as data:
+                data.export(output)
+        else:
+            write_graph(load_graph(graph), output)
+    except (ExportError, GraphLoadError, kg.StoreError) as error:
+        _fail(error)
+    out.print(f"written: {output}", highlight=False)
+
+
+@app.command()
+def serve(
+    store: StoreOption = None,
+    graph: Annotated[list[Path], typer.Option("--graph", "-g", help="graph file(s) to serve instead of a store")] = [],
+    host: Annotated[str, typer.Option("--host", help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="port (0: any free one)")] = 7878,
+    timeout: Annotated[float, typer.Option("--timeout", help="seconds a query may run")] = 10.0,
+    max_result_mb: Annotated[float, typer.Option("--max-result-mb", help="largest answer, in MB")] = 16.0,
+    max_body_kb: Annotated[float, typer.Option("--max-body-kb", help="largest POST body, in KB")] = 64.0,
+    memory_mb: Annotated[int, typer.Option("--memory-mb", help="address space of a query worker, in MB (0: no cap)")] = 2048,
+    workers: Annotated[int, typer.Option("--workers", help="queries answered at once")] = 2,
+    allow_service: Annotated[list[str], typer.Option("--allow-service", help="endpoint that SERVICE may call ('*': any)")] = [],
+) -> None:
+    """Serve a store or graph files: a read-only SPARQL 1.1 endpoint at /sparql, a query page
+    at / and the network view at /network.
+
+    Example: kg serve --store corpus.db --port 7878
+    """
+    from .server import Limits, serve as run_server
+
+    if (store is None) == (not graph):
+        err.print("[red]error:[/red] give either --store DIR or --graph FILE")
+        raise typer.Exit(2)
+    limits = Limits(timeout_s=timeout, max_result_bytes=int(max_result_mb * 1024 * 1024),
+                    max_body_bytes=int(max_body_kb * 1024), memory_mb=memory_mb,
+                    workers=max(1, workers), allow_service=frozenset(allow_service))
+    try:
+        run_server(store, graph, limits, host, port,
+                   announce=lambda line: print(line, flush=True))
+    except (GraphLoadError, kg.StoreError, OSError, RuntimeError) as error:
+        _fail(error)
+
+
+@app.command()
+def push(
+    endpoint: Annotated[Optional[str], typer.Option("--endpoint", help="SPARQL 1.1 Update endpoint of the server")] = None,
+    graph_store: Annotated[Optional[str], typer.Option("--graph-store", help="its Graph Store Protocol URL (preferred when given)")] = None,
+    store: StoreOption = None,
+    graph: Annotated[list[Path], typer.Option("--graph", "-g", help="graph file(s) to send instead of a store")] = [],
+    target_graph: Annotated[Optional[str], typer.Option("--target-graph", help="named graph for --graph files (default: the default graph)")] = None,
+) -> None:
+    """Send a store's document graphs (or graph files) to a SPARQL 1.1 server.
+
+    Example: kg push --store corpus.db --graph-store http://localhost:7878/store
+    Example: kg push --store corpus.db --endpoint http://localhost:3030/kg/update
+    """
+    from .push import PushError, push as send
+
+    if (store is None) == (not graph) or not (endpoint or graph_store):
+        err.print("[red]error:[/red] give --store DIR or --graph FILE, and --endpoint URL or --graph-store URL")
+        raise typer.Exit(2)
+    try:
+        if store is not None:
+            with kg.Store.open(store, read_only=True) as data:
+                done = send(data, endpoint, graph_store)
+        else:
+            done = send(load_graph(graph), endpoint, graph_store, target=target_graph)
+    except (PushError, GraphLoadError, kg.StoreError) as error:
+        _fail(error, 1)
+    out.print(f"sent {len(done)} graph{'s' if len(done) != 1 else ''}, "
+              f"{sum(p.triples for p in done)} triples, to {graph_store or endpoint}", highlight=False)
 
 
 @app.command()
@@ -138,9 +298,7 @@ def _load(graph: list[Path]):
     try:
         return load_graph(graph)
     except GraphLoadError as error:
-        err.print(f"[red]error:[/red] {error}", highlight=False)
-        raise typer.Exit(2) from error
-
+        _fail(error)
 
 
 @app.command()
@@ -153,11 +311,7 @@ def validate(
     """
     from .validate import validate as run_validation
 
-    try:
-        data = load_graph(graph)
-    except GraphLoadError as error:
-        err.print(f"[red]error:[/red] {error}", highlight=False)
-        raise typer.Exit(2) from error
+    data = _load(graph)
     result = run_validation(data)
     if result.conforms:
         out.print(f"conforms: {len(data)} triples checked", highlight=False)
@@ -188,8 +342,7 @@ def evaluate(
     try:
         scores = run_evaluation(gold, corpus, model=model)
     except ValueError as error:
-        err.print(f"[red]error:[/red] {error}", highlight=False)
-        raise typer.Exit(2) from error
+        _fail(error)
     if as_json:
         sys.stdout.write(json.dumps(scores_json(scores), indent=1) + "\n")
         return
@@ -260,8 +413,7 @@ def path(
     try:
         hops = find_path(network, a, b)
     except EntityNotFound as error:
-        err.print(f"[red]error:[/red] {error}", highlight=False)
-        raise typer.Exit(2) from error
+        _fail(error)
     if hops is None:
         out.print(f"{a} and {b} are not connected", highlight=False, markup=False)
         raise typer.Exit(1)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +25,7 @@ class BuildReport:
 
     documents: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -36,12 +37,19 @@ def extractions(
     model: str | None = None,
     report: BuildReport | None = None,
     progress: bool = False,
+    skip: Callable[[Document], bool] | None = None,
 ) -> Iterator[Extraction]:
-    """Extractions of every readable document under `paths`; bad files go to `report.problems`."""
+    """Extractions of every readable document under `paths`; bad files go to `report.problems`.
+    Documents for which `skip(document)` is true are left out before any language processing
+    (and listed in `report.unchanged`)."""
     report = report if report is not None else BuildReport()
     nlp = load_pipeline(model)
     items = list(iter_documents(paths))
     documents = [item for item in items if isinstance(item, Document)]
+    if skip is not None:
+        skipped = {d.name for d in documents if skip(d)}
+        report.unchanged.extend(sorted(skipped))
+        documents = [d for d in documents if d.name not in skipped]
     report.problems.extend(item for item in items if isinstance(item, Problem))
     with _progress(progress, len(documents)) as bar:
         for start in range(0, len(documents), BATCH_SIZE):

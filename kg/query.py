@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import Dataset, Graph, Literal, URIRef, Variable
 from rdflib.query import Result
 from rdflib.plugins.sparql import prepareQuery
 from pyparsing import ParseException
@@ -94,6 +94,9 @@ def bind_value(graph: Graph, value: str) -> URIRef | Literal:
         prefix, _, local = value.partition(":")
         if prefix in PREFIXES:
             return PREFIXES[prefix][local]
+    if hasattr(graph, "find_by_label"):  # a kg.store.Store
+        found = graph.find_by_label(value)
+        return found if found is not None else Literal(value)
     from rdflib.namespace import RDFS, SKOS
 
     wanted = value.strip().lower()
@@ -104,11 +107,104 @@ def bind_value(graph: Graph, value: str) -> URIRef | Literal:
     return Literal(value)
 
 
-def query(graph: Graph, sparql: str, params: dict[str, str] | None = None, name: str = "query") -> Result:
-    """Run SPARQL on a graph; `params` bind variables by value (never pasted into the text)."""
+def query(graph, sparql: str, params: dict[str, str] | None = None, name: str = "query") -> Result:
+    """Run SPARQL on a graph or a kg.store.Store; `params` bind variables by value (never
+    pasted into the text)."""
+    if hasattr(graph, "find_by_label"):
+        return graph.query(sparql, params=params, name=name)
     prepared = prepare(sparql, name)
     bindings = {key: bind_value(graph, value) for key, value in (params or {}).items()}
     return graph.query(prepared, initBindings=bindings)
+
+
+def sparql_prefixes() -> dict[str, str]:
+    """The prefixes a query may use without declaring them (the same as with rdflib)."""
+    from rdflib.namespace import OWL, PROV, RDF, RDFS, SKOS, XSD
+
+    common = {"rdf": RDF, "rdfs": RDFS, "xsd": XSD, "owl": OWL, "skos": SKOS, "prov": PROV}
+    return {prefix: str(ns) for prefix, ns in {**common, **PREFIXES}.items()}
+
+
+_VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+
+
+def with_values(sparql: str, bindings: dict[str, URIRef | Literal]) -> str:
+    """The query with a VALUES block binding each variable to one term, placed first in the
+    WHERE clause (where it means what rdflib's initBindings mean, aggregates included).
+
+    This is how parameters reach a SPARQL engine that has no initBindings (Oxigraph, a remote
+    endpoint): the terms are written in their N-Triples form, IRIs checked and literals
+    escaped, so a value can never change the query around it."""
+    if not bindings:
+        return sparql
+    names, terms = [], []
+    for key, term in bindings.items():
+        if not _VARIABLE.match(key):
+            raise QueryError(f"parameter {key!r} is not a variable name")
+        if not isinstance(term, (URIRef, Literal)):
+            raise QueryError(f"parameter {key}: {term!r} is not an IRI or a literal")
+        if isinstance(term, URIRef) and _BAD_IRI.search(str(term)):
+            raise QueryError(f"parameter {key}: {str(term)!r} is not a valid IRI")
+        names.append(f"?{key}")
+        terms.append(term.n3())
+    at = _where_brace(sparql)
+    block = f" VALUES ({' '.join(names)}) {{ ({' '.join(terms)}) }} "
+    return sparql[:at + 1] + block + sparql[at + 1:]
+
+
+_SKIP = (r"#[^\n]*"                                   # comment
+         r"|'''.*?'''|\"\"\".*?\"\"\""                # long strings
+         r"|'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\""  # strings
+         r"|<[^<>\"{}|^`\\\x00-\x20]*>")              # IRIs
+_TOKENS = re.compile(rf"(?P<skip>{_SKIP})|(?P<where>\bWHERE\b)"
+                     r"|(?P<form>\b(?:SELECT|ASK|CONSTRUCT|DESCRIBE)\b)|(?P<brace>\{)",
+                     re.IGNORECASE | re.DOTALL)
+
+
+def _where_brace(sparql: str) -> int:
+    """The offset of the "{" that opens the query's WHERE clause (comments, strings and IRIs
+    skipped)."""
+    form = None
+    for match in _TOKENS.finditer(sparql):
+        if match.lastgroup == "form" and form is None:
+            form = match.group().upper()
+        elif match.lastgroup == "where":
+            form = "WHERE"
+        elif match.lastgroup == "brace" and form in ("WHERE", "SELECT", "ASK"):
+            return match.start()
+    raise QueryError("parameters need a query with a WHERE clause")
+
+
+def run_oxigraph(store, sparql: str, bindings: dict | None = None, name: str = "query") -> Result:
+    """Run SPARQL on a pyoxigraph.Store (union of named graphs as the default graph) and give
+    the answer as an rdflib Result, so formatting is the same as for a Graph."""
+    import pyoxigraph as ox
+
+    from .store import to_rdflib
+
+    text = with_values(sparql, bindings or {})
+    try:
+        answer = store.query(text, prefixes=sparql_prefixes(), use_default_graph_as_union=True)
+    except SyntaxError as err:
+        raise QueryError(f"{name}: invalid SPARQL: {err}") from err
+    if isinstance(answer, ox.QueryBoolean):
+        result = Result("ASK")
+        result.askAnswer = bool(answer)
+    elif isinstance(answer, ox.QuerySolutions):
+        result = Result("SELECT")
+        names = [v.value for v in answer.variables]
+        result.vars = [Variable(n) for n in names]
+        result.bindings = [{Variable(n): to_rdflib(row[n]) for n in names if row[n] is not None}
+                           for row in answer]
+    else:
+        result = Result("CONSTRUCT")
+        graph = Graph()
+        bind_prefixes(graph)
+        for triple in answer:
+            graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)))
+        result.graph = graph
+    return result
 
 
 def load_graph(paths: list[Path | str] | Path | str) -> Graph:
@@ -125,11 +221,15 @@ def load_graph(paths: list[Path | str] | Path | str) -> Graph:
             raise GraphLoadError(f"{path}: unknown RDF format {path.suffix!r}; use one of "
                                  + ", ".join(sorted(_RDF_FORMATS)))
         try:
+            # quads (TriG, N-Quads, JSON-LD with named graphs) are read as their union
+            dataset = Dataset()
             if fmt == "json-ld":
                 # never fetch a remote @context: the file must stand on its own
-                graph.parse(path, format=fmt, context_loader=_refuse_remote_context)
+                dataset.parse(path, format=fmt, context_loader=_refuse_remote_context)
             else:
-                graph.parse(path, format=fmt)
+                dataset.parse(path, format=fmt)
+            for s, p, o, _ in dataset.quads():
+                graph.add((s, p, o))
         except Exception as err:
             raise GraphLoadError(f"{path}: not valid {fmt}: {_first_line(err)}") from err
     return graph

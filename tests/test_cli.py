@@ -53,6 +53,7 @@ def test_query_list_and_errors(tmp_path):
 
 
 def test_help_has_examples():
-    for command in (["--help"], ["build", "--help"], ["query", "--help"], ["viz", "--help"]):
+    for command in (["--help"], ["build", "--help"], ["query", "--help"], ["viz", "--help"], ["remove", "--help"],
+                    ["export", "--help"], ["serve", "--help"], ["push", "--help"]):
         result = runner.invoke(app, command)
         assert result.exit_code == 0 and "Example" in result.output

@@ -1,0 +1,100 @@
+"""Writing graphs and stores to files: Turtle, N-Triples, N-Quads, TriG and JSON-LD.
+
+JSON-LD carries the coop-kg context inline, so the file reads with short names
+("cooperatesWith", "label") and needs no network to expand. The context is the package's
+ontology/context.jsonld when installed, else one made from the prefixes of kg.namespace.
+"""
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+
+from rdflib import Dataset, Graph
+
+from .atomic import atomic_write_bytes
+from .namespace import PREFIXES
+
+SERIALIZATIONS = {".ttl": "turtle", ".nt": "nt", ".nq": "nquads", ".trig": "trig", ".jsonld": "json-ld"}
+QUAD_FORMATS = {"nquads", "trig", "json-ld"}
+
+
+class ExportError(ValueError):
+    """An output file whose format is unknown."""
+
+
+def format_for(path: Path, fmt: str | None = None) -> str:
+    if fmt:
+        return fmt
+    try:
+        return SERIALIZATIONS[path.suffix.lower()]
+    except KeyError:
+        raise ExportError(f"{path}: unknown RDF format {path.suffix!r}; use one of "
+                          + ", ".join(SERIALIZATIONS)) from None
+
+
+def jsonld_context() -> dict:
+    """The JSON-LD @context of the coop-kg vocabulary."""
+    try:
+        text = resources.files("kg.ontology").joinpath("context.jsonld").read_text(encoding="utf-8")
+        context = json.loads(text)
+        return context.get("@context", context)
+    except (FileNotFoundError, ModuleNotFoundError, json.JSONDecodeError, AttributeError):
+        pass
+    from rdflib.namespace import OWL, PROV, RDF, RDFS, SKOS, XSD
+
+    context: dict = {prefix: str(ns) for prefix, ns in PREFIXES.items()}
+    context.update({"rdf": str(RDF), "rdfs": str(RDFS), "xsd": str(XSD), "owl": str(OWL),
+                    "skos": str(SKOS), "prov": str(PROV)})
+    # the ontology's own terms by their bare names, as in "cooperatesWith": {"@id": ...}
+    context["@vocab"] = str(PREFIXES["coop"])
+    context["label"] = str(RDFS.label)
+    return context
+
+
+def serialize(graph: Graph | Dataset, fmt: str) -> bytes:
+    if fmt == "json-ld":
+        return graph.serialize(format="json-ld", context=jsonld_context(), auto_compact=True,
+                               encoding="utf-8")
+    if fmt in ("nquads", "trig") and not isinstance(graph, Dataset):
+        dataset = Dataset()
+        for prefix, namespace in graph.namespaces():
+            dataset.bind(prefix, namespace)
+        dataset.default_graph += graph
+        graph = dataset
+    return graph.serialize(format=fmt, encoding="utf-8")
+
+
+def write_graph(graph: Graph, path: Path | str, fmt: str | None = None) -> Path:
+    """Serialise atomically; the format comes from the suffix unless given."""
+    path = Path(path)
+    return atomic_write_bytes(path, serialize(graph, format_for(path, fmt)))
+
+
+_OXIGRAPH_FORMATS = {"turtle": "TURTLE", "nt": "N_TRIPLES", "nquads": "N_QUADS", "trig": "TRIG"}
+_UNION = "CONSTRUCT { ?s ?p ?o } WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }"
+
+
+def write_store(store, path: Path | str, fmt: str | None = None) -> Path:
+    """A kg.store.Store to a file: N-Quads, TriG and JSON-LD keep one graph per document;
+    Turtle and N-Triples hold the union (each triple once). Oxigraph writes all but JSON-LD."""
+    import pyoxigraph as ox
+
+    from .query import sparql_prefixes
+
+    path = Path(path)
+    fmt = format_for(path, fmt)
+    if fmt not in _OXIGRAPH_FORMATS:
+        source = store.to_dataset() if fmt in QUAD_FORMATS else store.to_graph()
+        return atomic_write_bytes(path, serialize(source, fmt))
+    rdf_format = getattr(ox.RdfFormat, _OXIGRAPH_FORMATS[fmt])
+    prefixes = sparql_prefixes() if fmt in ("turtle", "trig") else None
+    if fmt in QUAD_FORMATS:
+        data = store.oxigraph.dump(format=rdf_format, prefixes=prefixes)
+    else:
+        triples = store.oxigraph.query(_UNION, use_default_graph_as_union=True)
+        data = ox.serialize(triples, format=rdf_format, prefixes=prefixes)
+    return atomic_write_bytes(path, data)
+
+
+__all__ = ["write_graph", "write_store", "jsonld_context", "serialize", "SERIALIZATIONS", "ExportError"]

@@ -1,0 +1,91 @@
+"""`kg push`: send a store's document graphs (or a graph file) to another SPARQL server.
+
+Two standard ways, so any SPARQL 1.1 server will do (Oxigraph, Fuseki, GraphDB, Virtuoso...):
+
+- the Graph Store Protocol (`--graph-store URL`): one HTTP PUT of Turtle per named graph, to
+  URL?graph=<document IRI>; PUT replaces the graph, so pushing again is safe;
+- SPARQL 1.1 Update (`--endpoint URL`): per graph, one request that drops the graph and
+  inserts its triples (INSERT DATA), in one update.
+
+The graph names are the document IRIs, exactly as in the store: nothing lands in an invented
+default graph (rdflib's SPARQLUpdateStore would use urn:x-rdflib:default). A graph file
+without named graphs goes to the server's default graph, or to --target-graph IRI.
+"""
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import pyoxigraph as ox
+from rdflib import Graph
+
+from .store import Store, to_oxigraph
+
+
+class PushError(RuntimeError):
+    """A server that refused a graph; the message names the graph, the status and the reason."""
+
+
+@dataclass(frozen=True)
+class Pushed:
+    graph: str | None  # None: the default graph
+    triples: int
+
+
+def graphs_of(source: Store | Graph, target: str | None = None) -> Iterator[tuple[str | None, bytes, int]]:
+    """(graph IRI or None for the default graph, N-Triples, triple count) of what to send."""
+    if isinstance(source, Store):
+        for name in source.named_graphs():
+            quads = source.oxigraph.quads_for_pattern(None, None, None, ox.NamedNode(str(name)))
+            triples = [quad.triple for quad in quads]
+            yield str(name), ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), len(triples)
+    else:
+        triples = [ox.Triple(*(to_oxigraph(term) for term in triple)) for triple in source]
+        yield target, ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), len(triples)
+
+
+def push(source: Store | Graph, endpoint: str | None = None, graph_store: str | None = None,
+         target: str | None = None, timeout: float = 120.0) -> list[Pushed]:
+    """Send every graph of `source`; the Graph Store Protocol when `graph_store` is given,
+    else SPARQL Update to `endpoint`."""
+    if not (endpoint or graph_store):
+        raise PushError("give a SPARQL Update endpoint or a Graph Store Protocol URL")
+    if target is not None:
+        try:
+            ox.NamedNode(target)
+        except ValueError as err:
+            raise PushError(f"--target-graph {target!r} is not an IRI: {err}") from err
+    done = []
+    for name, data, count in graphs_of(source, target):
+        if graph_store:
+            selector = urlencode({"graph": name}) if name else "default"
+            separator = "&" if "?" in graph_store else "?"
+            _send(f"{graph_store}{separator}{selector}", "PUT", data, "text/turtle", name, timeout)
+        else:
+            where = f"GRAPH {ox.NamedNode(name)}" if name else "DEFAULT"
+            body = data.decode("utf-8")
+            inner = f"GRAPH {ox.NamedNode(name)} {{\n{body}\n}}" if name else body
+            update = f"DROP SILENT {where} ;\nINSERT DATA {{\n{inner}\n}}"
+            _send(endpoint, "POST", update.encode("utf-8"), "application/sparql-update", name, timeout)
+        done.append(Pushed(name, count))
+    return done
+
+
+def _send(url: str, method: str, data: bytes, media: str, name: str | None, timeout: float) -> None:
+    request = urllib.request.Request(url, data=data, method=method,
+                                     headers={"Content-Type": f"{media}; charset=utf-8"})
+    what = name or "the default graph"
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            response.read()
+    except urllib.error.HTTPError as error:
+        reason = error.read(500).decode("utf-8", errors="replace").strip()
+        raise PushError(f"{what}: {url} answered HTTP {error.code}: {reason or error.reason}") from error
+    except (urllib.error.URLError, OSError) as error:
+        raise PushError(f"{what}: cannot reach {url}: {getattr(error, 'reason', error)}") from error
+
+
+__all__ = ["push", "Pushed", "PushError", "graphs_of"]

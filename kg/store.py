@@ -1,0 +1,244 @@
+"""The embedded store: a persistent Oxigraph database for a growing corpus.
+
+Each document's triples live in their own named graph, the document's IRI
+(kg.namespace.document_iri), so a document can be replaced or removed without touching the
+others; entities have the same IRI in every document, so queries over the union of the named
+graphs (the default graph, as the store queries it) see them merged.
+
+Every change of a document is one transaction: a build killed midway leaves every document
+it committed complete and readable, and none half-written.
+
+    store = Store.open("corpus.db")
+    store.ingest(extraction)            # "added", "replaced" or "unchanged"
+    store.query("SELECT ...")           # an rdflib Result, like kg.query on a Graph
+    store.remove("article.txt")
+    store.export("corpus.trig")
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib.namespace import RDFS, XSD
+from rdflib.query import Result
+
+from .model import Extraction
+from .namespace import COOP, ID, document_iri
+from .rdf import bind_prefixes, document_triples
+
+_RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+
+class StoreError(ValueError):
+    """A store that cannot be opened or a document that is not in it; the message says which."""
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    iri: str
+    name: str
+    title: str
+    sha256: str
+
+
+class Store:
+    """A directory holding an Oxigraph (RocksDB) database of per-document named graphs."""
+
+    def __init__(self, store: ox.Store, path: Path | None = None, read_only: bool = False) -> None:
+        self._store = store
+        self.path = path
+        self.read_only = read_only
+
+    # -- opening ------------------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: Path | str, read_only: bool = False) -> "Store":
+        """Open (or, unless read_only, create) the store in directory `path`."""
+        path = Path(path)
+        if read_only and not path.is_dir():
+            raise StoreError(f"{path}: no such store")
+        if path.exists() and not path.is_dir():
+            raise StoreError(f"{path}: not a directory")
+        try:
+            store = ox.Store.read_only(str(path)) if read_only else ox.Store(str(path))
+        except OSError as err:
+            hint = " (another process, a build or kg serve, has it open)" if "lock" in str(err).lower() else ""
+            raise StoreError(f"{path}: cannot open store{hint}: {err}") from err
+        return cls(store, path, read_only)
+
+    @classmethod
+    def in_memory(cls) -> "Store":
+        return cls(ox.Store())
+
+    @property
+    def oxigraph(self) -> ox.Store:
+        """The underlying pyoxigraph.Store, for work this API does not cover."""
+        return self._store
+
+    def close(self) -> None:
+        """Flush and release the database (and its lock); closing twice is harmless."""
+        if getattr(self, "_store", None) is None:
+            return
+        if not self.read_only:
+            self._store.flush()
+        self._store = None
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- documents ----------------------------------------------------------------------------
+    def has(self, doc: str | URIRef, sha256: str | None = None) -> bool:
+        """Whether the document (name or IRI) is stored; with `sha256`, with that very content."""
+        graph = ox.NamedNode(str(self.document(doc)))
+        if sha256 is None:
+            return self._store.contains_named_graph(graph)
+        quads = self._store.quads_for_pattern(None, ox.NamedNode(str(COOP.sha256)), ox.Literal(sha256), graph)
+        return next(iter(quads), None) is not None
+
+    def ingest(self, extraction: Extraction) -> str:
+        """Store one document's extraction: "unchanged" when the same content is already there,
+        "replaced" when an older version was, else "added"."""
+        document = extraction.document
+        if self.has(document.name, document.sha256):
+            return "unchanged"
+        existed = self.has(document.name)
+        self.put_graph(document_iri(document.name), document_triples(extraction))
+        return "replaced" if existed else "added"
+
+    add_extraction = ingest
+
+    def put_graph(self, name: str | URIRef, graph: Graph) -> None:
+        """Replace named graph `name` by `graph`, in one transaction."""
+        if self.read_only:
+            raise StoreError(f"{self.path}: opened read-only")
+        target = ox.NamedNode(str(name))
+        data = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
+        self._store.update(f"DROP SILENT GRAPH {target} ;\nINSERT DATA {{ GRAPH {target} {{\n{data}\n}} }}")
+
+    def remove(self, doc: str | URIRef) -> URIRef:
+        """Take a document (its IRI, file name or source path) out; returns its IRI."""
+        if self.read_only:
+            raise StoreError(f"{self.path}: opened read-only")
+        iri = self.document(doc)
+        if not self._store.contains_named_graph(ox.NamedNode(str(iri))):
+            raise StoreError(f"{doc}: no such document in the store")
+        self._store.update(f"DROP GRAPH {ox.NamedNode(str(iri))}")
+        return iri
+
+    def document(self, doc: str | URIRef) -> URIRef:
+        """The IRI of a document given by IRI, file name or source path."""
+        text = str(doc)
+        if text.startswith(str(ID)):
+            return URIRef(text)
+        iri = document_iri(Path(text).name)  # how documents are named (kg.namespace)
+        if self._store.contains_named_graph(ox.NamedNode(str(iri))):
+            return iri
+        for stored in self.documents():
+            if text in (stored.name, Path(stored.name).name):
+                return URIRef(stored.iri)
+        return iri
+
+    def documents(self) -> list[StoredDocument]:
+        result = self._store.query(
+            "SELECT ?g ?name ?title ?sha WHERE { GRAPH ?g { ?g a coop:Document ; coop:sha256 ?sha . "
+            "OPTIONAL { ?g coop:sourcePath ?name } OPTIONAL { ?g rdfs:label ?title } } } ORDER BY ?g",
+            prefixes={"coop": str(COOP._NS), "rdfs": str(RDFS)})
+        return [StoredDocument(row["g"].value, _value(row["name"]), _value(row["title"]), row["sha"].value)
+                for row in result]
+
+    def named_graphs(self) -> list[URIRef]:
+        return sorted(URIRef(g.value) for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    # -- reading ------------------------------------------------------------------------------
+    def query(self, sparql: str, params: dict[str, str] | None = None, name: str = "query") -> Result:
+        """SPARQL over the union of the document graphs; `params` as in kg.query."""
+        from .query import bind_value, run_oxigraph
+
+        bindings = {key: bind_value(self, value) for key, value in (params or {}).items()}
+        return run_oxigraph(self._store, sparql, bindings, name=name)
+
+    def find_by_label(self, wanted: str) -> URIRef | None:
+        """An entity whose rdfs:label or skos:altLabel is `wanted` (case-insensitive)."""
+        result = self._store.query(
+            "SELECT ?s ?wanted WHERE { ?s rdfs:label|skos:altLabel ?l . "
+            "FILTER(isIRI(?s) && LCASE(STR(?l)) = ?wanted) } ORDER BY ?s LIMIT 1",
+            prefixes={"rdfs": str(RDFS), "skos": "http://www.w3.org/2004/02/skos/core#"},
+            use_default_graph_as_union=True,
+            substitutions={ox.Variable("wanted"): ox.Literal(wanted.strip().lower())})
+        for row in result:
+            return URIRef(row["s"].value)
+        return None
+
+    def quads(self) -> Iterator[tuple]:
+        for quad in self._store.quads_for_pattern(None, None, None, None):
+            yield (to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object),
+                   to_rdflib(quad.graph_name) if isinstance(quad.graph_name, ox.NamedNode) else None)
+
+    def to_graph(self) -> Graph:
+        """The union of the document graphs as one rdflib Graph."""
+        graph = Graph()
+        bind_prefixes(graph)
+        for s, p, o, _ in self.quads():
+            graph.add((s, p, o))
+        return graph
+
+    def to_dataset(self) -> Dataset:
+        """The store as an rdflib Dataset, one named graph per document."""
+        dataset = Dataset()
+        bind_prefixes(dataset)
+        for s, p, o, g in self.quads():
+            dataset.add((s, p, o, g) if g is not None else (s, p, o))
+        return dataset
+
+    def export(self, path: Path | str, fmt: str | None = None) -> Path:
+        """Write the store to a file: .nq and .trig keep the document graphs, .ttl, .nt and
+        .jsonld (with the coop-kg context) give their union."""
+        from .export import write_store
+
+        return write_store(self, Path(path), fmt)
+
+
+def to_oxigraph(term):
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype or XSD.string)))
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
+def to_rdflib(term):
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        datatype = term.datatype.value
+        if datatype in (str(XSD.string), _RDF_LANG_STRING):
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(datatype))
+    if isinstance(term, ox.Triple):
+        raise TypeError("RDF-star triple terms are not supported")
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
+def _value(term) -> str:
+    return term.value if term is not None else ""
+
+
+__all__ = ["Store", "StoreError", "StoredDocument", "to_oxigraph", "to_rdflib"]

@@ -1,0 +1,47 @@
+import json
+
+import pytest
+from rdflib import Dataset, Graph, Literal
+from rdflib.namespace import RDFS
+
+from kg import export
+from kg.export import ExportError, jsonld_context, write_graph
+from kg.namespace import COOP, ID
+
+
+@pytest.fixture()
+def graph():
+    graph = Graph()
+    graph.add((ID["country/CL"], COOP.cooperatesWith, ID["country/PE"]))
+    graph.add((ID["country/CL"], RDFS.label, Literal("Chile")))
+    return graph
+
+
+@pytest.mark.parametrize("suffix", [".ttl", ".nt", ".nq", ".trig", ".jsonld"])
+def test_every_format_reads_back(graph, tmp_path, suffix):
+    path = write_graph(graph, tmp_path / f"g{suffix}")
+    loaded = Dataset().parse(path)
+    assert {(s, p, o) for s, p, o, _ in loaded.quads()} == set(graph)
+
+
+def test_unknown_suffix_is_refused(graph, tmp_path):
+    with pytest.raises(ExportError, match="unknown RDF format '.xyz'"):
+        write_graph(graph, tmp_path / "g.xyz")
+
+
+def test_context_falls_back_to_the_namespace_prefixes(monkeypatch, tmp_path):
+    monkeypatch.setattr(export.resources, "files", lambda package: tmp_path)  # no context.jsonld there
+    context = jsonld_context()
+    assert context["coop"] == str(COOP._NS) and context["@vocab"] == str(COOP._NS)
+
+
+def test_context_file_of_the_ontology_package_is_used(monkeypatch, tmp_path):
+    (tmp_path / "context.jsonld").write_text(json.dumps({"@context": {"coop": str(COOP._NS), "partner": "coop:cooperatesWith"}}))
+    monkeypatch.setattr(export.resources, "files", lambda package: tmp_path)
+    assert jsonld_context() == {"coop": str(COOP._NS), "partner": "coop:cooperatesWith"}
+
+
+def test_jsonld_is_compact_and_self_contained(graph, tmp_path):
+    data = json.loads(write_graph(graph, tmp_path / "g.jsonld").read_text())
+    assert isinstance(data["@context"], dict)
+    assert "cooperatesWith" in json.dumps(data) and str(COOP.cooperatesWith) not in json.dumps(data)

@@ -1,0 +1,300 @@
+"""`kg serve` over real HTTP on 127.0.0.1: the protocol, content negotiation and the limits."""
+import csv
+import io
+import json
+import re
+import select
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from urllib.parse import quote, urlencode
+
+import pytest
+from conftest import analyst_documents, stop_process
+from rdflib import Graph, Literal
+from rdflib.namespace import RDF, RDFS
+
+from kg.namespace import COOP, ID, document_iri
+from kg.server import QueryRefused, inspect_query, negotiate
+from kg.store import Store
+
+COUNTRIES = "SELECT DISTINCT ?c ?label WHERE { ?c a coop:Country ; rdfs:label ?label } ORDER BY ?label"
+SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
+HOSTILE = "<script>alert('x')</script> & Co"
+
+
+def start_server(*args: str) -> tuple[subprocess.Popen, str]:
+    process = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--port", "0", *args],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([process.stdout], [], [], 1)
+        if ready:
+            line = process.stdout.readline()
+            match = re.search(r"listening on (http://127\.0\.0\.1:\d+/)", line)
+            if match:
+                return process, match.group(1)
+            if not line and process.poll() is not None:
+                break
+    process.kill()
+    raise RuntimeError("kg serve did not start")
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory):
+    path = tmp_path_factory.mktemp("served") / "db"
+    with Store.open(path) as store:
+        for name, graph in analyst_documents().items():
+            store.put_graph(document_iri(name), graph)
+        odd = Graph()
+        odd.add((ID["org/odd"], RDF.type, COOP.Organization))
+        odd.add((ID["org/odd"], RDFS.label, Literal(HOSTILE)))
+        store.put_graph(document_iri("odd.txt"), odd)
+    process, url = start_server("--store", str(path), "--timeout", "2", "--max-body-kb", "4", "--workers", "2")
+    yield url
+    stop_process(process)
+
+
+def request(url: str, data: bytes | None = None, headers: dict | None = None, method: str | None = None,
+            timeout: float = 30):
+    req = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as response:
+            return response.status, response.headers, response.read().decode("utf-8")
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read().decode("utf-8")
+
+
+def get(base: str, query: str, accept: str = "application/sparql-results+json", **extra):
+    return request(f"{base}sparql?{urlencode({'query': query, **extra})}", headers={"Accept": accept})
+
+
+def labels(body: str) -> list[str]:
+    return [b["label"]["value"] for b in json.loads(body)["results"]["bindings"]]
+
+
+EXPECTED = [HOSTILE, "Bolivia", "Chile", "Peru"]
+
+
+def test_get_answers_in_sparql_json_with_cors(base):
+    status, headers, body = get(base, COUNTRIES)
+    assert status == 200 and headers["Content-Type"].startswith("application/sparql-results+json")
+    assert headers["Access-Control-Allow-Origin"] == "*"
+    assert labels(body) == ["Bolivia", "Chile", "Peru"]
+
+
+@pytest.mark.parametrize("how", ["form", "body"])
+def test_post_form_and_sparql_query_body(base, how):
+    if how == "form":
+        data, media = urlencode({"query": COUNTRIES}).encode(), "application/x-www-form-urlencoded"
+    else:
+        data, media = COUNTRIES.encode(), "application/sparql-query"
+    status, _, body = request(f"{base}sparql", data=data,
+                              headers={"Content-Type": media, "Accept": "application/sparql-results+json"})
+    assert status == 200 and labels(body) == ["Bolivia", "Chile", "Peru"]
+
+
+def test_preflight_allows_browser_clients(base):
+    status, headers, _ = request(f"{base}sparql", method="OPTIONS",
+                                 headers={"Origin": "http://yasgui.example", "Access-Control-Request-Method": "POST"})
+    assert status == 204 and "POST" in headers["Access-Control-Allow-Methods"]
+    assert "Content-Type" in headers["Access-Control-Allow-Headers"]
+
+
+@pytest.mark.parametrize("accept, media, check", [
+    ("text/csv", "text/csv", lambda b: list(csv.reader(io.StringIO(b)))[0] == ["c", "label"] and "Chile" in b),
+    ("text/tab-separated-values", "text/tab-separated-values",
+     lambda b: b.splitlines()[0] == "?c\t?label" and '"Chile"' in b),
+    ("application/sparql-results+xml", "application/sparql-results+xml", lambda b: "<literal>Chile</literal>" in b),
+    ("text/html;q=0.9, text/csv;q=0.5", "text/csv", lambda b: "Chile" in b),
+    ("*/*", "application/sparql-results+json", lambda b: "Chile" in labels(b)),
+])
+def test_content_negotiation_for_select(base, accept, media, check):
+    status, headers, body = get(base, COUNTRIES, accept=accept)
+    assert status == 200 and headers["Content-Type"].split(";")[0] == media
+    assert check(body)
+
+
+@pytest.mark.parametrize("accept, media", [("text/turtle", "text/turtle"),
+                                           ("application/n-triples", "application/n-triples"),
+                                           ("*/*", "text/turtle")])
+def test_construct_gives_a_graph(base, accept, media):
+    status, headers, body = get(base, "CONSTRUCT WHERE { ?a coop:cooperatesWith ?b }", accept=accept)
+    assert status == 200 and headers["Content-Type"].split(";")[0] == media
+    graph = Graph().parse(data=body, format="turtle" if media == "text/turtle" else "nt")
+    assert (ID["country/CL"], COOP.cooperatesWith, ID["country/BO"]) in graph
+
+
+def test_format_parameter_and_unacceptable_types(base):
+    status, headers, _ = get(base, COUNTRIES, accept="text/html", format="tsv")
+    assert status == 200 and headers["Content-Type"].startswith("text/tab-separated-values")
+    assert get(base, COUNTRIES, accept="image/png")[0] == 406
+    assert get(base, "ASK { ?a ?b ?c }")[2] == '{"head":{},"boolean":true}'
+
+
+def test_a_slow_query_is_stopped_and_the_server_keeps_serving(base):
+    started = time.monotonic()
+    status, _, body = get(base, SLOW)
+    assert status == 503 and "did not finish within 2 s" in body
+    assert time.monotonic() - started < 10
+    # both workers still answer (the stopped one was replaced)
+    for _ in range(3):
+        status, _, body = get(base, COUNTRIES)
+        assert status == 200 and labels(body) == ["Bolivia", "Chile", "Peru"]
+
+
+@pytest.mark.parametrize("query, status, message", [
+    ("SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }", 403, "SERVICE <http://example.org/sparql> refused"),
+    ("SELECT * WHERE { ?s ?p ?o OPTIONAL { SERVICE SILENT ?where { ?s ?p ?x } } }", 403, "refused"),
+    ("DROP ALL", 403, "read-only"),
+    ("INSERT DATA { <http://a> <http://b> <http://c> }", 403, "read-only"),
+    ("SELECT ?x WHERE { ?x ?y }", 400, "syntax error"),
+])
+def test_service_updates_and_syntax_errors_are_refused(base, query, status, message):
+    answer = get(base, query)
+    assert answer[0] == status and message in answer[2]
+
+
+@pytest.mark.parametrize("data, media", [(b"DROP ALL", "application/sparql-update"),
+                                         (b"update=DROP+ALL", "application/x-www-form-urlencoded")])
+def test_update_requests_are_refused_and_change_nothing(base, data, media):
+    status, _, body = request(f"{base}sparql", data=data, headers={"Content-Type": media})
+    assert status == 403 and "read-only" in body
+    assert labels(get(base, COUNTRIES)[2]) == ["Bolivia", "Chile", "Peru"]
+
+
+def test_request_body_size_is_limited(base):
+    big = ("SELECT * WHERE { ?s ?p ?o } #" + "x" * 8000).encode()
+    status, _, body = request(f"{base}sparql", data=big, headers={"Content-Type": "application/sparql-query"})
+    assert status == 413 and "at most 4096" in body
+
+
+def test_query_page_escapes_every_text(base):
+    query = "SELECT ?label WHERE { ?x rdfs:label ?label } ORDER BY ?label"
+    status, headers, page = request(f"{base}?{urlencode({'query': query})}")
+    assert status == 200 and headers["Content-Type"].startswith("text/html")
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; Co" in page
+    assert "<script>alert" not in page
+    assert "<textarea" in page and 'href="/network"' in page and "partners-of" in page
+    status, _, page = request(f"{base}?{urlencode({'query': 'SELECT ?x WHERE { SERVICE <http://e/> {?x ?y ?z} }'})}")
+    assert status == 200 and 'class="error"' in page and "&lt;http://e/&gt;" in page
+
+
+@pytest.mark.parametrize("params, expected", [("entity=AWC", 2), ("entity=Chilean Energy Agency\n", 2),
+                                              ("entity=https://w3id.org/coop-kg/id/country/PE", 1),
+                                              ('entity=x" } UNION { ?partner ?p ?partnerLabel } #', 0)])
+def test_query_page_binds_parameters(base, params, expected):
+    from kg.query import canned_queries
+
+    query = canned_queries()["partners-of"].text
+    status, _, page = request(f"{base}?{urlencode({'query': query, 'params': params})}")
+    assert status == 200 and f"<p>{expected} row{'s' if expected != 1 else ''}</p>" in page
+
+
+def test_query_page_reports_a_malformed_parameter(base):
+    status, _, page = request(f"{base}?{urlencode({'query': COUNTRIES, 'params': 'no equals sign'})}")
+    assert status == 200 and "expected NAME=VALUE" in page
+
+
+def test_canned_query_loads_into_the_page(base):
+    status, _, page = request(f"{base}?canned=partners-of")
+    assert status == 200 and "coop:cooperatesWith|^coop:cooperatesWith" in page
+
+
+def test_network_page(base):
+    status, headers, page = request(f"{base}network", timeout=60)
+    assert status == 200 and headers["Content-Type"].startswith("text/html")
+    assert "Chilean Energy Agency" in page
+
+
+def test_unknown_path(base):
+    assert request(f"{base}nothing")[0] == 404
+
+
+def test_result_size_limit_refuses_rather_than_truncates(tmp_path):
+    graph = Graph()
+    for i in range(300):
+        graph.add((ID[f"org/o{i}"], RDFS.label, Literal(f"Organization number {i}")))
+    path = tmp_path / "big.ttl"
+    graph.serialize(path, format="turtle")
+    process, url = start_server("--graph", str(path), "--max-result-mb", "0.005", "--workers", "1")
+    try:
+        status, _, body = get(url, "SELECT * WHERE { ?s ?p ?o }")
+        assert status == 500 and "larger than 5242 bytes" in body
+        status, _, body = get(url, "SELECT * WHERE { ?s ?p ?o } LIMIT 5")
+        assert status == 200 and len(json.loads(body)["results"]["bindings"]) == 5
+    finally:
+        stop_process(process)
+
+
+def test_a_query_that_eats_memory_loses_its_worker_not_the_server(base, tmp_path):
+    greedy = "SELECT ?a ?c ?f ?i WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?a ?c ?f ?i LIMIT 1"
+    graph = Graph()
+    for i in range(250):
+        graph.add((ID[f"org/o{i}"], RDFS.label, Literal(f"Organization number {i}")))
+    path = tmp_path / "g.nt"
+    graph.serialize(path, format="nt")
+    process, url = start_server("--graph", str(path), "--memory-mb", "1024", "--timeout", "60", "--workers", "1")
+    try:
+        started = time.monotonic()
+        status, _, body = get(url, greedy)
+        assert status == 500 and "out of memory" in body
+        assert time.monotonic() - started < 60
+        deadline = time.monotonic() + 30
+        while (answer := get(url, "ASK { ?s ?p ?o }"))[0] != 200 and time.monotonic() < deadline:
+            time.sleep(0.5)  # the replacement worker is starting
+        assert answer[2] == '{"head":{},"boolean":true}'
+    finally:
+        stop_process(process)
+
+
+def test_a_memory_cap_too_small_to_start_is_reported(tmp_path):
+    with Store.open(tmp_path / "db") as store:
+        store.put_graph(document_iri("a.txt"), analyst_documents()["a.txt"])
+    result = subprocess.run([sys.executable, "-m", "kg", "serve", "--store", str(tmp_path / "db"), "--port", "0",
+                             "--memory-mb", "200", "--workers", "1"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "could not start" in result.stderr
+
+
+# -- the checks, without HTTP ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("query, allowed, form", [
+    ("SELECT * WHERE { ?s ?p ?o }", frozenset(), "SELECT"),
+    ("CONSTRUCT WHERE { ?s ?p ?o }", frozenset(), "CONSTRUCT"),
+    ("DESCRIBE <http://a>", frozenset(), "DESCRIBE"),
+    ("ASK { SERVICE <http://ok/sparql> { ?s ?p ?o } }", frozenset({"http://ok/sparql"}), "ASK"),
+    ("ASK { SERVICE <http://other/> { ?s ?p ?o } }", frozenset({"*"}), "ASK"),
+])
+def test_inspect_query_allows(query, allowed, form):
+    assert inspect_query(query, allowed) == form
+
+
+@pytest.mark.parametrize("query", [
+    "ASK { SERVICE <http://other/> { ?s ?p ?o } }",
+    # a SERVICE in a subquery, behind a string that spells "service" and a comment
+    'SELECT * WHERE { ?s ?p "SERVICE" { SELECT ?s WHERE { SERVICE <http://x/> { ?s ?p ?o } } } } # service',
+])
+def test_inspect_query_finds_service_in_the_algebra(query):
+    with pytest.raises(QueryRefused, match="SERVICE"):
+        inspect_query(query, frozenset({"http://ok/sparql"}))
+
+
+def test_service_spelled_in_a_string_is_not_a_service():
+    assert inspect_query('SELECT * WHERE { ?s ?p "SERVICE <http://x/> { }" }', frozenset()) == "SELECT"
+
+
+@pytest.mark.parametrize("form, accept, media", [
+    ("SELECT", "", "application/sparql-results+json"),
+    ("SELECT", "application/json", "application/json"),
+    ("SELECT", "text/csv;q=0.1, text/tab-separated-values", "text/tab-separated-values"),
+    ("DESCRIBE", "text/html, */*;q=0.1", "text/turtle"),
+])
+def test_negotiate(form, accept, media):
+    assert negotiate(form, accept, None)[0] == media
+
+
+def test_quote_in_url_is_decoded(base):
+    status, _, body = request(f"{base}sparql?query={quote(COUNTRIES)}", headers={"Accept": "text/csv"})
+    assert status == 200 and "Peru" in body

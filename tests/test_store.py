@@ -1,0 +1,192 @@
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from rdflib import Dataset, Graph
+from rdflib.namespace import RDF
+from typer.testing import CliRunner
+
+import kg
+from kg.cli import app
+from kg.namespace import COOP, ID, document_iri
+from kg.query import QueryError, format_result, rows
+from kg.rdf import document_triples, merge
+from kg.store import Store, StoreError
+
+ONE = "Chile signed a cooperation agreement with Peru. The Andean Water Forum was held in Lima, Peru.\n"
+TWO = "Bolivia signed a cooperation agreement with Chile.\n"
+TWO_CHANGED = "Bolivia signed a cooperation agreement with Ecuador.\n"
+CHILE = ID["country/CL"]
+
+runner = CliRunner()
+
+
+@pytest.fixture()
+def store(tmp_path, extract):
+    with Store.open(tmp_path / "db") as opened:
+        opened.ingest(extract(ONE, name="one.txt"))
+        opened.ingest(extract(TWO, name="two.txt"))
+        yield opened
+
+
+def partners(source, entity: str) -> set[str]:
+    return {r["partnerLabel"] for r in rows(kg.query(source, "partners-of", params={"entity": entity}))}
+
+
+def test_each_document_is_its_own_named_graph_and_entities_merge(store):
+    assert store.named_graphs() == [document_iri("one.txt"), document_iri("two.txt")]
+    assert [d.name for d in store.documents()] == ["one.txt", "two.txt"]
+    # Chile is stated in both documents, one node in the union
+    assert partners(store, "Chile") == {"Peru", "Bolivia"}
+    graphs_with_chile = {q[3] for q in store.quads() if q[0] == CHILE and q[1] == RDF.type}
+    assert graphs_with_chile == {document_iri("one.txt"), document_iri("two.txt")}
+
+
+def test_same_content_is_skipped_changed_content_replaced(store, extract):
+    assert store.ingest(extract(TWO, name="two.txt")) == "unchanged"
+    assert store.ingest(extract(TWO_CHANGED, name="two.txt")) == "replaced"
+    assert partners(store, "Bolivia") == {"Ecuador"}
+    assert partners(store, "Chile") == {"Peru"}
+    assert store.ingest(extract("Ghana signed a cooperation agreement with Denmark.\n", name="three.txt")) == "added"
+
+
+@pytest.mark.parametrize("how", ["two.txt", str(document_iri("two.txt"))])
+def test_remove_takes_out_one_document_only(store, how):
+    assert store.remove(how) == document_iri("two.txt")
+    assert not store.has("two.txt")
+    assert partners(store, "Chile") == {"Peru"}
+    assert "Bolivia" not in {r["l"] for r in rows(store.query("SELECT ?l WHERE { ?x rdfs:label ?l }"))}
+    with pytest.raises(StoreError, match="no such document"):
+        store.remove("two.txt")
+
+
+def test_store_answers_like_the_graph(store, extract):
+    graph = merge([document_triples(extract(ONE, name="one.txt")), document_triples(extract(TWO, name="two.txt"))])
+    for entity in ("Chile", "Peru", str(CHILE), "country/none"):
+        assert partners(store, entity) == partners(graph, entity)
+    ask = store.query("ASK { ?a coop:cooperatesWith ?b }")
+    assert ask.askAnswer is True
+    construct = store.query("CONSTRUCT { ?a coop:cooperatesWith ?b } WHERE { ?a coop:cooperatesWith ?b }")
+    assert (CHILE, COOP.cooperatesWith, ID["country/PE"]) in construct.graph
+    assert "coop:cooperatesWith" in format_result(construct)
+    for fmt in ("json", "csv", "tsv", "table"):
+        assert "Peru" in format_result(kg.query(store, "partners-of", params={"entity": "Chile"}), fmt)
+
+
+@pytest.mark.parametrize("hostile", ['Chile" } UNION { ?partner ?p ?partnerLabel } #',
+                                     "http://x> } UNION { ?partner ?p ?partnerLabel } #"])
+def test_store_parameters_cannot_change_the_query(store, hostile):
+    try:
+        assert rows(kg.query(store, "partners-of", params={"entity": hostile})) == []
+    except QueryError as error:
+        assert "not a valid IRI" in str(error)
+
+
+def test_store_syntax_error_is_a_query_error(store):
+    with pytest.raises(QueryError, match="invalid SPARQL"):
+        store.query("SELECT ?x WHERE { ?x ?y }")
+
+
+def test_store_persists_and_opens_read_only(tmp_path, extract):
+    with Store.open(tmp_path / "db") as store:
+        store.ingest(extract(TWO, name="two.txt"))
+    with Store.open(tmp_path / "db", read_only=True) as store:
+        assert partners(store, "Bolivia") == {"Chile"}
+        with pytest.raises(StoreError, match="read-only"):
+            store.remove("two.txt")
+    with pytest.raises(StoreError, match="no such store"):
+        Store.open(tmp_path / "missing", read_only=True)
+
+
+@pytest.mark.parametrize("suffix, named_graphs", [(".trig", True), (".nq", True), (".jsonld", True),
+                                                  (".ttl", False), (".nt", False)])
+def test_export_keeps_every_triple(store, tmp_path, suffix, named_graphs):
+    path = store.export(tmp_path / f"out{suffix}")
+    union = store.to_graph()
+    if named_graphs:
+        dataset = Dataset()
+        dataset.parse(path)
+        names = {g.identifier for g in dataset.graphs() if len(g)}
+        assert {document_iri("one.txt"), document_iri("two.txt")} <= names
+        loaded = Graph()
+        for s, p, o, _ in dataset.quads():
+            loaded.add((s, p, o))
+    else:
+        loaded = Graph().parse(path)
+    assert set(loaded) == set(union)
+
+
+def test_jsonld_export_uses_the_coop_context(store, tmp_path):
+    data = json.loads(store.export(tmp_path / "out.jsonld").read_text())
+    context = data["@context"]
+    assert context["coop"] == str(COOP._NS) and context["id"] == str(ID)
+    assert "cooperatesWith" in json.dumps(data)
+
+
+def test_cli_build_store_incrementally_query_remove_export(tmp_path):
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    (corpus / "one.txt").write_text(ONE)
+    (corpus / "two.txt").write_text(TWO)
+    db = str(tmp_path / "db")
+    first = runner.invoke(app, ["build", str(corpus), "--store", db])
+    assert first.exit_code == 0, first.output
+    assert "2 added" in first.output
+    again = runner.invoke(app, ["build", str(corpus), "--store", db])
+    assert "2 unchanged" in again.output and "added" not in again.output
+    (corpus / "two.txt").write_text(TWO_CHANGED)
+    changed = runner.invoke(app, ["build", str(corpus), "--store", db])
+    assert "1 replaced" in changed.output and "1 unchanged" in changed.output
+    answer = runner.invoke(app, ["query", "partners-of", "--store", db, "--param", "entity=Bolivia", "-f", "csv"])
+    assert answer.exit_code == 0 and "Ecuador" in answer.output and "Chile" not in answer.output
+    assert runner.invoke(app, ["remove", "two.txt", "--store", db]).exit_code == 0
+    assert runner.invoke(app, ["remove", "two.txt", "--store", db]).exit_code == 1
+    out = tmp_path / "all.trig"
+    assert runner.invoke(app, ["export", "--store", db, "--output", str(out)]).exit_code == 0
+    dataset = Dataset().parse(out)
+    assert {g.identifier for g in dataset.graphs() if len(g)} == {document_iri("one.txt")}
+    converted = tmp_path / "all.nt"
+    assert runner.invoke(app, ["export", "--graph", str(out), "--output", str(converted)]).exit_code == 0
+    assert (CHILE, COOP.cooperatesWith, ID["country/PE"]) in Graph().parse(converted)
+
+
+WRITER = """
+import sys
+from rdflib import Graph, Literal, URIRef
+from kg.namespace import COOP, document_iri
+from kg.store import Store
+store = Store.open(sys.argv[1])
+for i in range(100000):
+    doc = document_iri(f"doc{i}.txt")
+    graph = Graph()
+    graph.add((doc, COOP.sha256, Literal(str(i))))
+    for j in range(200):
+        graph.add((doc, COOP.sentence, Literal(f"sentence {j} of document {i}")))
+    store.put_graph(doc, graph)
+    print(i, flush=True)
+"""
+
+
+def test_a_killed_build_leaves_every_committed_document_whole(tmp_path):
+    db = tmp_path / "db"
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(db)], stdout=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        committed = -1
+        while committed < 20 and time.monotonic() < deadline:
+            committed = int(writer.stdout.readline() or -1)
+        os.kill(writer.pid, signal.SIGKILL)
+    finally:
+        writer.kill()
+        writer.wait(timeout=10)
+    assert committed >= 20
+    with Store.open(db, read_only=True) as store:
+        graphs = store.named_graphs()
+        assert len(graphs) > committed
+        for graph in graphs:
+            count = store.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", params={"g": str(graph)})
+            assert int(rows(count)[0]["n"]) == 201, graph
