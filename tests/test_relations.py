@@ -79,3 +79,12 @@ def test_every_relation_has_evidence(extract):
 ])
 def test_constructions_that_are_not_relations(extract, text, unwanted):
     assert unwanted not in relation_labels(extract(text))
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Kenya and Finland signed a memorandum of understanding on solar research.", ("Kenya", "cooperatesWith", "Finland")),
+    ("The Andean Development Bank will provide $50 million for the Lima Metro Project.",
+     ("Andean Development Bank", "supports", "Lima Metro Project")),
+])
+def test_joint_signatories_and_money(extract, text, expected):
+    assert expected in relation_labels(extract(text))

@@ -401,9 +401,12 @@ class NameFinder:
         ner = _majority_ner(core)
         if ner in _NER_CLASS and not (acronym and ner == "PERSON"):
             if ner in {"GPE", "LOC"}:
-                # a place the gazetteer does not know is a small one-word place; a longer
-                # unknown "place" with a hyphenated prefix is a body named after places
-                return "Place" if len(core) == 1 else "Organization"
+                # a place the gazetteer does not know is a small one-word place or a region
+                # named after a known one ("East Africa"); a longer unknown "place" with a
+                # hyphenated prefix is a body named after places
+                if len(core) == 1 or any(self.gazetteer.lookup(t.text) for t in core[1:]):
+                    return "Place"
+                return "Organization"
             return _NER_CLASS[ner]
         if len(core) == 1 and core[0].is_upper and len(core[0]) >= 2:
             # an acronym; typed later from what it abbreviates, or as an Organization
@@ -472,13 +475,19 @@ class NameFinder:
 # -- helpers ---------------------------------------------------------------------------
 def _after_title(doc: Doc, start: int, end: int) -> int:
     """Where a person's name starts after a title: "Finance Minister Radius Prawiro"."""
-    last_title = None
+    name_start = None
     for k in range(start, end - 1):
         word = doc[k].text.rstrip(".").lower()
-        if (word in PERSON_ROLES or doc[k].text in PERSON_TITLES or word in {"rep", "sen", "gov", "gen", "prime"}) \
-                and doc[k + 1].ent_type_ == "PERSON":
-            last_title = k
-    return last_title + 1 if last_title is not None else start
+        if word in PERSON_ROLES or doc[k].text in PERSON_TITLES or word in {"rep", "sen", "gov", "gen", "prime"}:
+            # the person's name is the first run of PERSON tokens after the title, past any
+            # "of Energy" that belongs to the post
+            for j in range(k + 1, end):
+                if doc[j].ent_type_ == "PERSON":
+                    name_start = j
+                    break
+                if not (doc[j].is_title or doc[j].lower_ in {"of", "for", "and", "&"}):
+                    break
+    return name_start if name_start is not None else start
 
 
 def _is_word_token(token: Token) -> bool:

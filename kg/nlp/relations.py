@@ -41,6 +41,8 @@ ESTABLISH_VERBS = {"establish", "found", "launch", "build", "set", "create", "op
 ORGANIZE_VERBS = {"organize", "organise", "host", "implement", "run", "sponsor", "co-sponsor",
                   "cosponsor", "co-organize", "co-organise", "coorganize", "chair", "convene",
                   "manage", "operate", "coordinate", "administer", "handle", "stage"}
+FUNDING_VERBS = {"provide", "grant", "allocate", "give", "invest", "contribute", "lend", "donate",
+                 "pledge", "commit", "earmark", "set"}
 SUPPORT_VERBS = {"fund", "support", "finance", "endorse", "back", "subsidize", "subsidise", "bankroll"}
 HOLD_VERBS = {"hold", "take", "wrap", "open", "close", "convene", "kick", "conclude", "start"}
 COOPERATION_NOUNS = {"cooperation", "co-operation", "collaboration", "partnership", "agreement",
@@ -356,6 +358,14 @@ class RelationExtractor:
                         yield RelationCandidate(thing, "organizedBy", agent, "organizedBy/verb", 0.8, sent)
                 yield from self._where(token, passive, "organizedBy/in")
                 yield from self._under_programme(token)
+            if lemma in FUNDING_VERBS and any(c.ent_type_ == "MONEY" for c in token.subtree):
+                # "X will provide $50 million for Y"
+                for child in token.children:
+                    if child.dep_ in {"prep", "dative"} and child.lower_ in {"for", "to"}:
+                        for thing in self.pobj_names(child):
+                            for agent in self.subject_of(token):
+                                if agent != thing and TOP_CLASS.get(thing.label_) in {"Program", "Event", "Facility", "Organization"}:
+                                    yield RelationCandidate(agent, "supports", thing, "supports/money", 0.7, sent)
             if lemma in SUPPORT_VERBS:
                 for agent, thing in self._agent_thing(token, passive):
                     yield RelationCandidate(agent, "supports", thing, "supports/verb", 0.75, sent)
@@ -472,6 +482,11 @@ class RelationExtractor:
             for p in partners:
                 if s != p and s.label_ in ACTORS | {"GovernmentAgency", "ResearchOrganization", "Company"}:
                     yield RelationCandidate(s, "cooperatesWith", p, "cooperatesWith/verb", 0.8, verb.sent)
+        if not partners and len(subjects) > 1 and verb.lemma_.lower() in COOPERATION_VERBS:
+            # "Kenya and Finland signed a memorandum": the signatories are partners of each other
+            for i, a in enumerate(subjects):
+                for b in subjects[i + 1:]:
+                    yield RelationCandidate(a, "cooperatesWith", b, "cooperatesWith/joint-subject", 0.75, verb.sent)
 
     def _with_partners(self, noun: Token) -> list[Span]:
         """Names in a "with ..." phrase inside a noun phrase, not crossing into another clause."""
