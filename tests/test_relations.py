@@ -85,6 +85,13 @@ def test_constructions_that_are_not_relations(extract, text, unwanted):
     ("Kenya and Finland signed a memorandum of understanding on solar research.", ("Kenya", "cooperatesWith", "Finland")),
     ("The Andean Development Bank will provide $50 million for the Lima Metro Project.",
      ("Andean Development Bank", "supports", "Lima Metro Project")),
+    ("Indonesia became a member of the Pacific Development Bank in 2024.", ("Indonesia", "memberOf", "Pacific Development Bank")),
+    ("The Kenya Forest Service and the Nordic Forest Agency will co-fund 20 joint projects.",
+     ("Kenya Forest Service", "cooperatesWith", "Nordic Forest Agency")),
+    ("The Andean Environment Programme partnered with the Kenya Forest Service to restore mangroves.",
+     ("Andean Environment Programme", "cooperatesWith", "Kenya Forest Service")),
+    ("The China-Pakistan Economic Corridor was launched in 2015 by China and Pakistan.",
+     ("Pakistan", "established", "China-Pakistan Economic Corridor")),
 ])
 def test_joint_signatories_and_money(extract, text, expected):
     assert expected in relation_labels(extract(text))

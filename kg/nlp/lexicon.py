@@ -33,7 +33,7 @@ _heads("Event", "forum expo exposition summit competition contest camp conferenc
 _heads("Program", "program programme plan initiative action mechanism partnership project "
        "scheme fund platform strategy vision agenda roadmap framework treaty agreement pact "
        "accord protocol charter declaration memorandum campaign policy grant fellowship "
-       "scholarship award prize")
+       "scholarship award prize corridor")
 _heads("Facility", "laboratory lab labs laboratories park zone port airport station plant "
        "factory hub base building hall museum stadium bridge dam mine refinery terminal "
        "observatory reactor pipeline railway highway tower facility facilities campus clinic "

@@ -38,6 +38,8 @@ _NER_CLASS = {"ORG": "Organization", "PERSON": "Person", "GPE": "Place", "LOC": 
 _FUNCTION_WORDS = {"The", "This", "That", "These", "Those", "Its", "Their", "His", "Her", "Our",
                    "A", "An", "It", "They", "We", "He", "She", "In", "On", "At", "By", "For",
                    "As", "And", "But", "Or", "Of", "To", "With", "From", "All", "Both", "Each"}
+_DIRECTIONS = {"North", "South", "East", "West", "Central", "Southeast", "Southwest", "Northeast",
+               "Northwest", "Southern", "Northern", "Eastern", "Western", "Greater", "Upper", "Lower"}
 _MONTHS = {"January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December", "Jan", "Feb", "Mar", "Apr", "Jun",
            "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec", "Monday", "Tuesday", "Wednesday",
@@ -404,7 +406,7 @@ class NameFinder:
                 # a place the gazetteer does not know is a small one-word place or a region
                 # named after a known one ("East Africa"); a longer unknown "place" with a
                 # hyphenated prefix is a body named after places
-                if len(core) == 1 or any(self.gazetteer.lookup(t.text) for t in core[1:]):
+                if len(core) == 1 or (core[0].text in _DIRECTIONS and self.gazetteer.lookup(core[1:].text)):
                     return "Place"
                 return "Organization"
             return _NER_CLASS[ner]

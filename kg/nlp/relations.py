@@ -377,7 +377,7 @@ class RelationExtractor:
                             yield RelationCandidate(actor, "participatesIn", thing, "participatesIn/verb", 0.75, sent)
                         elif TOP_CLASS.get(thing.label_) == "Organization" and lemma == "join":
                             yield RelationCandidate(actor, "memberOf", thing, "memberOf/join", 0.7, sent)
-            if lemma in COOPERATION_VERBS or any(
+            if lemma in COOPERATION_VERBS or _done_jointly(token) or any(
                     c.dep_ in {"dobj", "obj"} and c.lemma_ in COOPERATION_NOUNS for c in token.children):
                 yield from self._cooperation(token)
             if lemma in {"headquarter", "base", "locate", "situate"}:
@@ -387,7 +387,7 @@ class RelationExtractor:
                             for o in self.pobj_names(c):
                                 if o.label_ in PLACES:
                                     yield RelationCandidate(s, "locatedIn", o, "locatedIn/verb", 0.85, sent)
-            if lemma in {"include", "comprise", "be"}:
+            if lemma in {"include", "comprise", "be", "become", "remain"}:
                 yield from self._members_or_parts(token)
 
     def _where(self, verb: Token, passive: bool, rule: str) -> Iterator[RelationCandidate]:
@@ -423,7 +423,18 @@ class RelationExtractor:
                                 yield RelationCandidate(programme, "organizedBy", agent, "organizedBy/under", 0.7, verb.sent)
 
     def _members_or_parts(self, verb: Token) -> Iterator[RelationCandidate]:
-        """ "Its founding members included A, B and C"; "X's main instrument is Y"."""
+        """ "Its founding members included A, B and C"; "X's main instrument is Y";
+        "Indonesia became a member of Y"."""
+        for attr in verb.children:
+            if attr.dep_ == "attr" and attr.lemma_ in {"member", "part", "signatory", "participant"}:
+                for prep in attr.children:
+                    if prep.dep_ == "prep" and prep.lower_ in {"of", "in"}:
+                        for group in self.pobj_names(prep):
+                            predicate = "memberOf" if attr.lemma_ in {"member", "signatory"} else (
+                                "participatesIn" if TOP_CLASS.get(group.label_) in {"Event", "Program"} else "memberOf")
+                            for member in self.subject_of(verb):
+                                if member != group:
+                                    yield RelationCandidate(member, predicate, group, f"{predicate}/copula", 0.8, verb.sent)
         subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
         if subject is None or subject.pos_ != "NOUN":
             return
@@ -471,8 +482,8 @@ class RelationExtractor:
         for child in verb.children:
             if child.dep_ == "prep" and child.lower_ in {"with", "between"}:
                 partners += self.pobj_names(child)
-            if child.dep_ in {"dobj", "obj"}:
-                partners += self._with_partners(child)
+            if child.dep_ in {"dobj", "obj"} and not any(c.dep_ == "poss" for c in child.children):
+                partners += self._with_partners(child)  # "Japan's cooperation with X" is Japan's
         if partners:
             # "signed an MoU with A, B and C" parsed with B as a second object of "signed"
             for child in verb.children:
@@ -480,9 +491,10 @@ class RelationExtractor:
                     partners += [p for p in self.conjuncts(child) if p not in partners]
         for s in subjects:
             for p in partners:
-                if s != p and s.label_ in ACTORS | {"GovernmentAgency", "ResearchOrganization", "Company"}:
+                if s != p and TOP_CLASS.get(s.label_) in {"Organization", "Country", "Place", "Person", "Program"}:
                     yield RelationCandidate(s, "cooperatesWith", p, "cooperatesWith/verb", 0.8, verb.sent)
-        if not partners and len(subjects) > 1 and verb.lemma_.lower() in COOPERATION_VERBS:
+        joint = verb.lemma_.lower() in COOPERATION_VERBS or _done_jointly(verb)
+        if not partners and len(subjects) > 1 and joint:
             # "Kenya and Finland signed a memorandum": the signatories are partners of each other
             for i, a in enumerate(subjects):
                 for b in subjects[i + 1:]:
@@ -738,6 +750,14 @@ class RelationExtractor:
             if span is not None and TOP_CLASS.get(span.label_) == "Organization":
                 return span
         return None
+
+
+def _done_jointly(verb: Token) -> bool:
+    """ "co-fund", "co-host": doing it together is cooperating (founding together is not:
+    "initiated jointly by A and B" makes A and B founders, as annotators read it)."""
+    doc = verb.doc
+    prefixed = verb.i >= 2 and doc[verb.i - 1].text == "-" and doc[verb.i - 2].lower_ == "co"
+    return (prefixed or verb.lower_.startswith("co-")) and verb.lemma_ not in ESTABLISH_VERBS
 
 
 def _head_lemma(span: Span) -> str:
