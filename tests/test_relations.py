@@ -95,3 +95,18 @@ def test_constructions_that_are_not_relations(extract, text, unwanted):
 ])
 def test_joint_signatories_and_money(extract, text, expected):
     assert expected in relation_labels(extract(text))
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("The deals connect Hubei with partners in three African countries: Ghana, Kenya and Egypt.",
+     {("Hubei Province", "cooperatesWith", "Ghana"), ("Hubei Province", "cooperatesWith", "Egypt")}),
+    ("Under the Andean Mobility Scheme, the Lima Institute of Technology runs exchanges. "
+     "The University of Chile and the Quito Foundation are partners.",
+     {("University of Chile", "participatesIn", "Andean Mobility Scheme"), ("Quito Foundation", "participatesIn", "Andean Mobility Scheme")}),
+    ("The Andean Technology Center has worked with ministries to set up joint centres. "
+     "Peru, Bolivia and Ecuador were the first three partners.",
+     {("Andean Technology Center", "cooperatesWith", "Peru"), ("Andean Technology Center", "cooperatesWith", "Ecuador")}),
+])
+def test_partners_named_in_lists_and_by_context(extract, text, expected):
+    found = relation_labels(extract(text))
+    assert expected <= found, f"missing {expected - found}; found {found}"

@@ -163,6 +163,14 @@ class RelationExtractor:
             head = self.span_of(token.head)
             if head is not None:
                 return [head]  # "X, a body that ..."
+        if token.lemma_ in PARTNER_NOUNS | GROUP_MEMBER_NOUNS:
+            for prep in token.children:  # "partners in eight African countries: A, B and C"
+                if prep.dep_ == "prep" and prep.lower_ in {"in", "from"}:
+                    for pobj in prep.children:
+                        if pobj.dep_ == "pobj" and pobj.pos_ == "NOUN":
+                            found = self._names_for(pobj)
+                            if found:
+                                return found
         if token.lemma_ in PEOPLE_NOUNS:
             # "science ministers from China and ASEAN": the people stand for where they are from
             for prep in token.children:
@@ -176,10 +184,12 @@ class RelationExtractor:
         """ "countries (including Thailand and Cambodia)": the names listed in the bracket."""
         doc = token.doc
         i = token.i + 1
-        if i + 1 < len(doc) and doc[i].text == "(" and doc[i + 1].lower_ in {"including", "includes", "namely", "such"}:
+        bracket = i + 1 < len(doc) and doc[i].text == "(" and doc[i + 1].lower_ in {"including", "includes", "namely", "such"}
+        colon = i < len(doc) and doc[i].text == ":" and token.tag_ == "NNS"
+        if bracket or colon:
             names = []
-            for k in range(i + 2, min(len(doc), i + 40)):
-                if doc[k].text == ")":
+            for k in range(i + (2 if bracket else 1), min(len(doc), i + 40)):
+                if doc[k].text in {")", ";", "."}:
                     break
                 span = self.span_of(doc[k])
                 if span is not None and span not in names:
@@ -380,6 +390,14 @@ class RelationExtractor:
             if lemma in COOPERATION_VERBS or _done_jointly(token) or any(
                     c.dep_ in {"dobj", "obj"} and c.lemma_ in COOPERATION_NOUNS for c in token.children):
                 yield from self._cooperation(token)
+            if lemma in {"connect", "link"}:
+                partners = [p for c in token.children if c.dep_ == "prep" and c.lower_ == "with" for p in self.pobj_names(c)]
+                for a in self.object_of(token):
+                    for b in partners:
+                        if a != b:
+                            yield RelationCandidate(a, "cooperatesWith", b, "cooperatesWith/connect", 0.7, sent)
+            if lemma in {"be", "become"}:
+                yield from self._partners_of_the_topic(token)
             if lemma in {"headquarter", "base", "locate", "situate"}:
                 for s in self.subject_of(token):
                     for c in token.children:
@@ -389,6 +407,27 @@ class RelationExtractor:
                                     yield RelationCandidate(s, "locatedIn", o, "locatedIn/verb", 0.85, sent)
             if lemma in {"include", "comprise", "be", "become", "remain"}:
                 yield from self._members_or_parts(token)
+
+    def _partners_of_the_topic(self, verb: Token) -> Iterator[RelationCandidate]:
+        """ "A and B are partners" / "A, B and C were the first five partners", with no "whose":
+        partners in what the previous sentence was about — a programme (participatesIn) or
+        the body that acted there (cooperatesWith)."""
+        attr = next((c for c in verb.children if c.dep_ == "attr" and c.lemma_ in PARTNER_NOUNS), None)
+        if attr is None or any(c.dep_ in {"poss", "prep"} for c in attr.children):
+            return
+        members = [m for c in verb.children if c.dep_ == "nsubj" for m in self.conjuncts(c)]
+        sent = verb.sent
+        if not members or sent.start == 0:
+            return
+        previous = verb.doc[sent.start - 1].sent
+        names = [s for s in verb.doc.spans[SPAN_KEY] if previous.start <= s.start < previous.end]
+        programme = next((s for s in names if TOP_CLASS.get(s.label_) == "Program"), None)
+        actor = next((self.span_of(t) for t in previous if t.dep_ in {"nsubj", "nsubjpass"} and self.span_of(t) is not None), None)
+        for member in members:
+            if programme is not None and member != programme:
+                yield RelationCandidate(member, "participatesIn", programme, "participatesIn/partners", 0.6, sent)
+            elif actor is not None and member != actor and TOP_CLASS.get(actor.label_) == "Organization":
+                yield RelationCandidate(actor, "cooperatesWith", member, "cooperatesWith/partners", 0.6, sent)
 
     def _where(self, verb: Token, passive: bool, rule: str) -> Iterator[RelationCandidate]:
         """ "set up by A in Yinchuan", "organized by A in Nanning": where the thing is."""
