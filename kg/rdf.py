@@ -82,7 +82,7 @@ def add_extraction(graph: Graph, extraction: Extraction) -> URIRef:
         predicate = getattr(COOP, relation.predicate)
         graph.add((subject, predicate, obj))
         evidence = relation.evidence
-        node = assertion_iri(document.name, relation.subject, relation.predicate, relation.object)
+        node = assertion_iri(document.name, relation.subject, relation.predicate, relation.object, evidence.start)
         graph.add((node, RDF.type, COOP.Assertion))
         graph.add((node, RDF.subject, subject))
         graph.add((node, RDF.predicate, predicate))

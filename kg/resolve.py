@@ -205,17 +205,22 @@ def extract(document: Document, doc: Doc) -> Extraction:
         return key
 
     result = Extraction(document=document, entities=entities)
-    seen: set[tuple[str, str, str]] = set()
+    # one Relation per statement of a fact: the same triple may have several evidence
+    # sentences; a symmetric fact keeps the direction it was first stated in
+    stated: set[tuple[str, str, str]] = set()
+    seen_evidence: set[tuple[tuple[str, str, str], str]] = set()
     for candidate in doc._.coop_relations:
         subject, obj = key_of(candidate.subject), key_of(candidate.object)
         if subject is None or obj is None or subject == obj:
             continue
+        if candidate.predicate in SYMMETRIC_RELATIONS and (obj, candidate.predicate, subject) in stated:
+            subject, obj = obj, subject
         triple = (subject, candidate.predicate, obj)
-        if candidate.predicate in SYMMETRIC_RELATIONS and (obj, candidate.predicate, subject) in seen:
+        sentence = candidate.evidence.sent.text
+        if (triple, sentence) in seen_evidence:
             continue
-        if triple in seen:
-            continue
-        seen.add(triple)
+        stated.add(triple)
+        seen_evidence.add((triple, sentence))
         result.relations.append(Relation(
             subject=subject, predicate=candidate.predicate, object=obj,
             evidence=_evidence(candidate.evidence, candidate.rule, candidate.confidence),

@@ -49,10 +49,19 @@ def test_construction(extract, text, expected):
     assert expected <= found, f"missing {expected - found}; found {found}"
 
 
-def test_symmetric_relation_is_stated_once(extract):
+def test_symmetric_relation_is_stated_once_with_all_its_evidence(extract):
+    from rdflib.namespace import RDF
+
+    from kg.namespace import COOP
+    from kg.rdf import document_triples
+
     extraction = extract("Chile signed an agreement with Peru. Peru signed an agreement with Chile.")
-    pairs = [(r.subject, r.object) for r in extraction.relations if r.predicate == "cooperatesWith"]
-    assert len(pairs) == 1
+    statements = [r for r in extraction.relations if r.predicate == "cooperatesWith"]
+    assert len({(r.subject, r.object) for r in statements}) == 1  # one direction only
+    assert len({r.evidence.sentence for r in statements}) == 2  # both sentences kept as evidence
+    graph = document_triples(extraction)
+    assert len(list(graph.subject_objects(COOP.cooperatesWith))) == 1
+    assert len(list(graph.subjects(RDF.predicate, COOP.cooperatesWith))) == 2
 
 
 def test_every_relation_has_evidence(extract):
