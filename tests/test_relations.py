@@ -119,3 +119,10 @@ def test_joint_signatories_and_money(extract, text, expected):
 def test_partners_named_in_lists_and_by_context(extract, text, expected):
     found = relation_labels(extract(text))
     assert expected <= found, f"missing {expected - found}; found {found}"
+
+
+def test_list_items_name_the_parties_before_the_colon(extract):
+    text = ("Among the agreements:\n\n1. Lima Institute of Technology and Chile's Andes University: joint work on "
+            "copper recycling.\n\n2. The deadline: next year.")
+    found = relation_labels(extract(text))
+    assert ("Lima Institute of Technology", "cooperatesWith", "Andes University") in found

@@ -94,6 +94,7 @@ class RelationExtractor:
         found += self._from_names(doc, spans)
         found += self._from_appositions(doc, spans)
         found += self._from_nouns(doc)
+        found += self._from_headed_items(doc)
         seen = set()
         result = []
         for rel in found:
@@ -582,6 +583,21 @@ class RelationExtractor:
                     for s in self._owner_of_noun(token, possessor=False):
                         if p is not None and s != p:
                             yield RelationCandidate(s, "cooperatesWith", p, "cooperatesWith/partner", 0.7, token.sent)
+
+    def _from_headed_items(self, doc: Doc) -> Iterator[RelationCandidate]:
+        """List items such as "A and B: joint work on ..." or "A and B: a parallel agreement":
+        the parties named before the colon cooperate in what follows it."""
+        for sent in doc.sents:
+            colon = next((t for t in sent if t.text == ":"), None)
+            if colon is None:
+                continue
+            after = {t.lower_ for t in sent if t.i > colon.i}
+            if not (after & COOPERATION_NOUNS or "joint" in after):
+                continue
+            parties = [s for s in self.conjuncts(sent.root) if s.start < colon.i and s.label_ not in PLACES]
+            for i, a in enumerate(parties):
+                for b in parties[i + 1:]:
+                    yield RelationCandidate(a, "cooperatesWith", b, "cooperatesWith/list-item", 0.6, sent)
 
     def _owner_of_noun(self, noun: Token, possessor: bool = True) -> list[Span]:
         """Whose agreement: its possessor ("Japan's cooperation with ..."), else the subject of
