@@ -144,7 +144,7 @@ def _entity_of(doc: Doc, members: list[Span]) -> Entity | None:
         label = max(full_names or names, key=lambda n: (len(n), n))
         key = f"{TOP_CLASS[cls].lower()}/{slug(label)}"
     edition = next((s._.coop_edition for s in members if s._.coop_edition), None)
-    if edition:
+    if edition and TOP_CLASS[cls] in {"Event", "Program"}:
         attributes["edition"] = edition
     aliases = {n for n in names if normalise_name(n) != normalise_name(label)}
     # fold case and spacing variants of one name into the first form seen

@@ -84,3 +84,13 @@ def test_headline_capitals_do_not_make_names(extract):
 ])
 def test_of_the_and_titles(extract, text, names):
     assert names <= set(names_by_class(extract(text)))
+
+
+@pytest.mark.parametrize("text, label", [
+    ("The 1986 Andean Trade Council report was late.", "Andean Trade Council"),
+    ("The 3rd Andean Trade Summit opened.", "3rd Andean Trade Summit"),
+])
+def test_numbers_before_names_are_editions_only_for_events(extract, text, label):
+    extraction = extract(text)
+    entity = next(e for e in extraction.entities.values() if e.label == label)
+    assert ("edition" in entity.attributes) == label[0].isdigit()

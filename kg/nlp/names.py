@@ -346,6 +346,10 @@ class NameFinder:
         if not len(core):
             return
         cls = self._classify(doc, core)
+        if edition and TOP_CLASS.get(cls or "") not in {"Event", "Program"}:
+            # "1986 U.S.-Japan accord" or "the first Ministry": a number before a name that
+            # has no editions belongs to the sentence, not to the name
+            start, edition, tokens, first = name_start, None, core, core[0]
         # 'a "Huo Yan" laboratory', 'the X scheme': a lower-case type noun after the name
         after = end
         while after < len(doc) and doc[after].text in _CLOSE_QUOTES:
