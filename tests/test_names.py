@@ -94,3 +94,10 @@ def test_numbers_before_names_are_editions_only_for_events(extract, text, label)
     extraction = extract(text)
     entity = next(e for e in extraction.entities.values() if e.label == label)
     assert ("edition" in entity.attributes) == label[0].isdigit()
+
+
+@pytest.mark.parametrize("line", ["By Maria Lopez and Juan Perez", "Photo: Andean Press Agency", "Editor: Li Wei",
+                                  "Source: Ministry of Foreign Affairs of Peru"])
+def test_bylines_and_credits_carry_no_entities(extract, line):
+    extraction = extract(f"{line}\n\nChile signed an agreement with Peru.")
+    assert set(names_by_class(extraction)) == {"Chile", "Peru"}

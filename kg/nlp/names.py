@@ -110,7 +110,9 @@ class NameFinder:
         headline = _headline_tokens(doc)
         self.defined_acronyms = _bracketed_acronyms(doc)
         spans: list[Span] = []
-        taken = [False] * len(doc)
+        # bylines, credits and share buttons name no one the story is about
+        boilerplate = _boilerplate_tokens(doc)
+        taken = [i in boilerplate for i in range(len(doc))]
         for start, end in self._runs(doc, headline):
             for span in self._typed(doc, start, end):
                 if not any(taken[span.start:span.end]):
@@ -617,6 +619,24 @@ def _defined_or_acting(core: Span) -> bool:
     if token.i > 1 and doc[token.i - 1].text == "(":
         return doc[token.i - 2].text[:1].isupper()
     return token.dep_ in {"nsubj", "nsubjpass", "conj", "pobj", "dobj", "appos", "poss"} and token.ent_type_ == "ORG"
+
+
+_BOILERPLATE = re.compile(
+    r"^\s*(by|source|sources|editor|editors|reporter|reporters|photo|photos|photograph|image|credit|"
+    r"written by|edited by|copyright|\u00a9|all rights reserved|share|related|tags|read more)\b[\s:,-]",
+    re.IGNORECASE)
+
+
+def _boilerplate_tokens(doc: Doc) -> set[int]:
+    """Tokens of short lines that are bylines, credits or page furniture, not news."""
+    result: set[int] = set()
+    for match in re.finditer(r"[^\n]+", doc.text):
+        line = match.group(0)
+        if len(line.split()) <= 14 and _BOILERPLATE.match(line + " "):
+            span = doc.char_span(match.start(), match.end(), alignment_mode="expand")
+            if span is not None:
+                result.update(range(span.start, span.end))
+    return result
 
 
 def _headline_tokens(doc: Doc) -> set[int]:
