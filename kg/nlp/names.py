@@ -632,6 +632,9 @@ def _boilerplate_tokens(doc: Doc) -> set[int]:
     result: set[int] = set()
     for match in re.finditer(r"[^\n]+", doc.text):
         line = match.group(0)
+        byline = re.match(r"^\s*by\s", line, re.IGNORECASE)
+        if byline and (not re.match(r"^\s*by\s+[A-Z][a-z]", line) or line.rstrip().endswith(".")):
+            continue  # "By 2023 the Network had ...", "By then, ..." are sentences
         if len(line.split()) <= 14 and _BOILERPLATE.match(line + " "):
             span = doc.char_span(match.start(), match.end(), alignment_mode="expand")
             if span is not None:
