@@ -15,9 +15,25 @@ def atomic_write_text(path: Path, text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
 
 
+class OutputError(OSError):
+    """A file that cannot be written; the message names it and says why."""
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> Path:
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_dir():
+        raise OutputError(f"{path}: cannot write: it is a folder; give a file name")
+    blocking = next((p for p in path.parents if p.exists()), None)
+    if blocking is not None and not blocking.is_dir():
+        raise OutputError(f"{path}: cannot write: {blocking} is a file, not a folder")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return _write(path, data)
+    except OSError as err:
+        raise OutputError(f"{path}: cannot write: {err.strerror or err}") from err
+
+
+def _write(path: Path, data: bytes) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:

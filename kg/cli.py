@@ -73,12 +73,15 @@ def build(
     if not report.documents and not report.unchanged:
         err.print("[red]error:[/red] no document could be read")
         raise typer.Exit(1)
-    if output is not None:
-        kg.write_graph(graph, output)
-    if html:
-        from .viz import write_html
+    try:
+        if output is not None:
+            kg.write_graph(graph, output)
+        if html:
+            from .viz import write_html
 
-        write_html(graph, html)
+            write_html(graph, html)
+    except OSError as error:
+        _fail(error, 1)
     if not quiet:
         if store is not None:
             for line in summary:
@@ -212,7 +215,7 @@ def export(
                 data.export(output)
         else:
             write_graph(load_graph(graph), output)
-    except (ExportError, GraphLoadError, kg.StoreError) as error:
+    except (ExportError, GraphLoadError, kg.StoreError, OSError) as error:
         _fail(error)
     out.print(f"written: {output}", highlight=False)
 
@@ -298,7 +301,10 @@ def viz(
     """
     from .viz import write_html
 
-    write_html(_load(graph), output)
+    try:
+        write_html(_load(graph), output)
+    except OSError as error:
+        _fail(error, 1)
     out.print(f"written: {output}", highlight=False)
 
 
@@ -458,6 +464,9 @@ def export_network(
                   + " or ".join(EXPORT_FORMATS), highlight=False)
         raise typer.Exit(2)
     network = to_networkx(_load(graph))
-    write(network, output, chosen)
+    try:
+        write(network, output, chosen)
+    except OSError as error:
+        _fail(error, 1)
     out.print(f"written: {output} ({network.number_of_nodes()} entities, "
               f"{network.number_of_edges()} relations)", highlight=False)

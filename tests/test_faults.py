@@ -276,3 +276,22 @@ def test_malformed_graph_files_give_the_line_and_the_problem(tmp_path, name, tex
     assert problem in str(info.value)
     result = CliRunner().invoke(app, ["validate", str(path)])
     assert result.exit_code == 2 and problem in result.output
+
+
+@pytest.mark.parametrize("args, problem", [
+    (["build", "{doc}", "-o", "{dir}"], "{dir}: cannot write: it is a folder; give a file name"),
+    (["build", "{doc}", "-o", "{file}/g.ttl"], "{file}/g.ttl: cannot write: {file} is a file, not a folder"),
+    (["build", "{doc}", "-o", "{dir}/g.ttl", "--html", "{file}/sub/g.html"], "cannot write: {file} is a file"),
+    (["viz", "{prev}", "-o", "{dir}"], "{dir}: cannot write: it is a folder"),
+    (["export", "--graph", "{prev}", "-o", "{file}/g.nt"], "{file}/g.nt: cannot write"),
+    (["export-network", "{prev}", "-o", "{file}/g.gexf"], "{file}/g.gexf: cannot write"),
+])
+def test_an_output_that_cannot_be_written_is_named(tmp_path, args, problem):
+    doc = tmp_path / "good.txt"
+    doc.write_text(GOOD)
+    prev = tmp_path / "prev.ttl"
+    assert CliRunner().invoke(app, ["build", str(doc), "-o", str(prev), "-q"]).exit_code == 0
+    names = {"doc": doc, "dir": tmp_path, "file": doc, "prev": prev}
+    result = CliRunner().invoke(app, [a.format(**names) for a in args])
+    assert result.exit_code in (1, 2) and problem.format(**names) in " ".join(result.output.split())
+    assert result.exception is None or isinstance(result.exception, SystemExit)
