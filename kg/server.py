@@ -59,6 +59,7 @@ class Limits:
     workers: int = 2
     allow_service: frozenset[str] = field(default_factory=frozenset)  # "*" allows every endpoint
     update_token: str | None = None  # updates are allowed only with this bearer token
+    idle_s: float = 30.0  # a client silent this long mid-request is disconnected
 
 
 class QueryRefused(Exception):
@@ -636,7 +637,8 @@ def make_server(source: tuple[str, str], limits: Limits, label: str, host: str =
     """The HTTP server (not yet serving) and its endpoint; source is ("store", dir) or
     ("nt", file of N-Triples); `writer`, the store opened for writing, takes updates."""
     endpoint = Endpoint(source, limits, label, writer)
-    handler = type("BoundHandler", (Handler,), {"endpoint": endpoint})
+    # `timeout` bounds each socket read: a client that stops sending frees its thread
+    handler = type("BoundHandler", (Handler,), {"endpoint": endpoint, "timeout": limits.idle_s})
     server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
     return server, endpoint

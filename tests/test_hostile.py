@@ -199,3 +199,29 @@ def test_graph_files_fetch_nothing(tmp_path, remote):
     with pytest.raises(kg.GraphLoadError, match=f"g.jsonld: JSON-LD @context .{url}. not loaded"):
         kg.load_graph(context)
     assert hits == []
+
+
+def test_a_silent_client_is_disconnected_and_others_are_answered(tmp_path):
+    import socket
+
+    from kg.server import Limits, make_server
+
+    nt = tmp_path / "g.nt"
+    graph_and_store()[0].serialize(nt, format="nt")
+    server, endpoint = make_server(("nt", str(nt)), Limits(workers=1, idle_s=1.0, memory_mb=0), "test",
+                                   port=0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    try:
+        silent = socket.create_connection(("127.0.0.1", server.server_address[1]))
+        silent.sendall(b"POST /sparql HTTP/1.1\r\nContent-Length: 100\r\n\r\nquery=")  # then nothing
+        assert labels(get(base, COUNTRIES)[2]) == ["Bolivia", "Chile", "Peru"]
+        silent.settimeout(10)
+        started = time.monotonic()
+        assert silent.recv(1000) == b""  # closed by the server after its idle time
+        assert time.monotonic() - started < 5
+        silent.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+        endpoint.close()
