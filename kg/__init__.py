@@ -33,10 +33,12 @@ def build(paths, model: str | None = None, report=None, progress: bool = False) 
     return _build(paths, model=model, report=report, progress=progress)
 
 
-def query(graph: Graph | Store, query_or_name: str, params: dict[str, str] | None = None) -> Result:
-    """Run a canned query (by name), an .rq file, or SPARQL text on a graph or a Store."""
+def query(graph: Graph | Store, query_or_name: str, params: dict[str, str] | None = None,
+          allow_service: frozenset[str] = frozenset()) -> Result:
+    """Run a canned query (by name), an .rq file, or SPARQL text on a graph or a Store;
+    SERVICE may call only the endpoints in `allow_service` ("*": any), none by default."""
     name, text = resolve_query(query_or_name)
-    return _run_query(graph, text, params=params, name=name)
+    return _run_query(graph, text, params=params, name=name, allow_service=frozenset(allow_service))
 
 
 def write_graph(graph: Graph, path: Path | str, fmt: str | None = None) -> Path:

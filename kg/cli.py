@@ -73,12 +73,15 @@ def build(
     if not report.documents and not report.unchanged:
         err.print("[red]error:[/red] no document could be read")
         raise typer.Exit(1)
-    if output is not None:
-        kg.write_graph(graph, output)
-    if html:
-        from .viz import write_html
+    try:
+        if output is not None:
+            kg.write_graph(graph, output)
+        if html:
+            from .viz import write_html
 
-        write_html(graph, html)
+            write_html(graph, html)
+    except OSError as error:
+        _fail(error, 1)
     if not quiet:
         if store is not None:
             for line in summary:
@@ -137,6 +140,7 @@ def query(
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv, tsv, json (CONSTRUCT/DESCRIBE: turtle)")] = "table",
     param: Annotated[list[str], typer.Option("--param", "-p", help="NAME=VALUE; VALUE is a label or an IRI")] = [],
     list_queries: Annotated[bool, typer.Option("--list", help="list the canned queries")] = False,
+    allow_service: Annotated[list[str], typer.Option("--allow-service", help="endpoint that SERVICE may call ('*': any); none by default")] = [],
 ) -> None:
     """Ask the graph a SPARQL question.
 
@@ -151,12 +155,13 @@ def query(
         err.print("[red]error:[/red] give a QUERY and --graph FILE or --store DIR (or --list)")
         raise typer.Exit(2)
     params = parse_params(param)
+    allowed = frozenset(allow_service)
     try:
         if store is not None:
             with kg.Store.open(store, read_only=True) as data:
-                sys.stdout.write(format_result(kg.query(data, query, params=params), fmt))
+                sys.stdout.write(format_result(kg.query(data, query, params, allowed), fmt))
         else:
-            sys.stdout.write(format_result(kg.query(load_graph(graph), query, params=params), fmt))
+            sys.stdout.write(format_result(kg.query(load_graph(graph), query, params, allowed), fmt))
     except (QueryError, GraphLoadError, kg.StoreError) as error:
         _fail(error)
 
@@ -210,7 +215,7 @@ def export(
                 data.export(output)
         else:
             write_graph(load_graph(graph), output)
-    except (ExportError, GraphLoadError, kg.StoreError) as error:
+    except (ExportError, GraphLoadError, kg.StoreError, OSError) as error:
         _fail(error)
     out.print(f"written: {output}", highlight=False)
 
@@ -227,6 +232,8 @@ def serve(
     memory_mb: Annotated[int, typer.Option("--memory-mb", help="address space of a query worker, in MB (0: no cap)")] = 2048,
     workers: Annotated[int, typer.Option("--workers", help="queries answered at once")] = 2,
     allow_service: Annotated[list[str], typer.Option("--allow-service", help="endpoint that SERVICE may call ('*': any)")] = [],
+    allow_update: Annotated[bool, typer.Option("--allow-update", help="accept SPARQL updates that carry the --token")] = False,
+    token: Annotated[Optional[str], typer.Option("--token", envvar="KG_SERVE_TOKEN", help="bearer token updates must carry (or $KG_SERVE_TOKEN)")] = None,
 ) -> None:
     """Serve a store or graph files: a read-only SPARQL 1.1 endpoint at /sparql, a query page
     at / and the network view at /network.
@@ -238,9 +245,14 @@ def serve(
     if (store is None) == (not graph):
         err.print("[red]error:[/red] give either --store DIR or --graph FILE")
         raise typer.Exit(2)
+    if allow_update and (not token or len(token) < 16 or store is None):
+        err.print("[red]error:[/red] --allow-update needs --store DIR and --token TOKEN "
+                  "(at least 16 characters, e.g. from: python3 -c 'import secrets; print(secrets.token_urlsafe())')")
+        raise typer.Exit(2)
     limits = Limits(timeout_s=timeout, max_result_bytes=int(max_result_mb * 1024 * 1024),
                     max_body_bytes=int(max_body_kb * 1024), memory_mb=memory_mb,
-                    workers=max(1, workers), allow_service=frozenset(allow_service))
+                    workers=max(1, workers), allow_service=frozenset(allow_service),
+                    update_token=token if allow_update else None)
     try:
         run_server(store, graph, limits, host, port,
                    announce=lambda line: print(line, flush=True))
@@ -289,7 +301,10 @@ def viz(
     """
     from .viz import write_html
 
-    write_html(_load(graph), output)
+    try:
+        write_html(_load(graph), output)
+    except OSError as error:
+        _fail(error, 1)
     out.print(f"written: {output}", highlight=False)
 
 
@@ -449,6 +464,9 @@ def export_network(
                   + " or ".join(EXPORT_FORMATS), highlight=False)
         raise typer.Exit(2)
     network = to_networkx(_load(graph))
-    write(network, output, chosen)
+    try:
+        write(network, output, chosen)
+    except OSError as error:
+        _fail(error, 1)
     out.print(f"written: {output} ({network.number_of_nodes()} entities, "
               f"{network.number_of_edges()} relations)", highlight=False)

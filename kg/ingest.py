@@ -72,11 +72,14 @@ def read_document(path: Path | str, max_bytes: int = MAX_BYTES) -> Document:
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise IngestError(path, f"file is {size / 1e6:.1f} MB, over the limit of "
-                              f"{max_bytes / 1e6:.0f} MB; split it into articles")
+            raise IngestError(path, f"file is {size / 2**20:.1f} MB, over the limit of "
+                              f"{max_bytes / 2**20:g} MB; split it into articles")
         data = path.read_bytes()
     except OSError as err:
         raise IngestError(path, f"cannot read: {err.strerror or err}") from err
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise IngestError(path, "not UTF-8 but UTF-16 (it starts with a byte-order mark); convert it "
+                          "first, e.g. iconv -f utf-16 -t utf-8")
     if b"\x00" in data[:8192]:
         raise IngestError(path, "binary file (contains NUL bytes), not text")
     try:
@@ -109,9 +112,17 @@ def read_document(path: Path | str, max_bytes: int = MAX_BYTES) -> Document:
 
 def iter_documents(paths: Iterable[Path | str]) -> Iterator[Document | Problem]:
     """Every document under `paths`, and a Problem (not an exception) for each one that is bad."""
+    from .namespace import document_iri
+
     files, problems = find_files(paths)
     yield from problems
+    first: dict[str, Path] = {}  # documents are known by their file name (kg.namespace.document_iri)
     for path in files:
+        taken = first.setdefault(document_iri(path.name), path)
+        if taken != path:
+            yield Problem(str(path), f"same document name as {taken} (documents are known by their "
+                          "file name, so one would replace the other); rename one of them")
+            continue
         try:
             yield read_document(path)
         except IngestError as err:
@@ -204,8 +215,8 @@ def markdown_to_text(raw: str) -> tuple[str | None, str]:
             line = heading.group(1)
         line = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", line)  # images
         line = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", line)  # links
+        line = re.sub(r"^\s*[-*+]\s+", "", line)  # list bullets, before emphasis takes their "*"
         line = re.sub(r"(\*\*|__|\*|`)", "", line)
-        line = re.sub(r"^\s*[-*+]\s+", "", line)
         if heading and title is None:
             title = line
         lines.append(line)

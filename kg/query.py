@@ -25,6 +25,11 @@ class QueryError(ValueError):
     """A query that cannot be found or parsed; the message names it and says why."""
 
 
+class RemoteCallRefused(QueryError):
+    """A query that would call another endpoint (SERVICE) or fetch a document (LOAD) that the
+    caller has not allowed."""
+
+
 class GraphLoadError(ValueError):
     """A graph file that cannot be read; the message names the file, and the line where known."""
 
@@ -107,12 +112,15 @@ def bind_value(graph: Graph, value: str) -> URIRef | Literal:
     return Literal(value)
 
 
-def query(graph, sparql: str, params: dict[str, str] | None = None, name: str = "query") -> Result:
+def query(graph, sparql: str, params: dict[str, str] | None = None, name: str = "query",
+          allow_service: frozenset[str] = frozenset()) -> Result:
     """Run SPARQL on a graph or a kg.store.Store; `params` bind variables by value (never
-    pasted into the text)."""
+    pasted into the text). SERVICE may call only the endpoints in `allow_service` ("*": any);
+    by default a query reads local data and nothing else."""
     if hasattr(graph, "find_by_label"):
-        return graph.query(sparql, params=params, name=name)
+        return graph.query(sparql, params=params, name=name, allow_service=allow_service)
     prepared = prepare(sparql, name)
+    refuse_remote_calls(prepared.algebra, allow_service, name)
     bindings = {key: bind_value(graph, value) for key, value in (params or {}).items()}
     return graph.query(prepared, initBindings=bindings)
 
@@ -176,13 +184,60 @@ def _where_brace(sparql: str) -> int:
     raise QueryError("parameters need a query with a WHERE clause")
 
 
-def run_oxigraph(store, sparql: str, bindings: dict | None = None, name: str = "query") -> Result:
+def remote_calls(algebra) -> list[tuple[str, URIRef]]:
+    """("SERVICE", endpoint) and ("LOAD", document) for each call a parsed query or update
+    would make to another server."""
+    from rdflib.plugins.sparql.algebra import traverse
+
+    found = []
+
+    def visit(node):
+        if getattr(node, "name", None) == "ServiceGraphPattern":
+            found.append(("SERVICE", node.term))
+        elif getattr(node, "name", None) == "Load":
+            found.append(("LOAD", node.iri))
+
+    for part in algebra if isinstance(algebra, list) else [algebra]:
+        traverse(part, visitPre=visit)
+    return found
+
+
+def refuse_remote_calls(algebra, allow: frozenset[str], name: str | None = None) -> None:
+    """Raise RemoteCallRefused for a SERVICE (or LOAD) whose IRI is not in `allow` ("*": any)."""
+    for kind, iri in remote_calls(algebra):
+        if "*" not in allow and str(iri) not in allow:
+            raise RemoteCallRefused(f"{name + ': ' if name else ''}{kind} {iri.n3()} refused: no calls "
+                                    "to other endpoints or remote documents unless allowed "
+                                    "(--allow-service URL)")
+
+
+_SERVICE = re.compile(rf"(?P<skip>{_SKIP})|(?P<service>\bSERVICE\b)", re.IGNORECASE | re.DOTALL)
+
+
+def mentions_service(sparql: str) -> bool:
+    """Whether the word SERVICE occurs outside strings, IRIs and comments (a quick test before
+    the full parse)."""
+    return any(m.lastgroup == "service" for m in _SERVICE.finditer(sparql))
+
+
+def run_oxigraph(store, sparql: str, bindings: dict | None = None, name: str = "query",
+                 allow_service: frozenset[str] = frozenset()) -> Result:
     """Run SPARQL on a pyoxigraph.Store (union of named graphs as the default graph) and give
-    the answer as an rdflib Result, so formatting is the same as for a Graph."""
+    the answer as an rdflib Result, so formatting is the same as for a Graph. SERVICE is
+    refused unless its endpoint is in `allow_service` (Oxigraph would call it)."""
     import pyoxigraph as ox
 
     from .store import to_rdflib
 
+    if mentions_service(sparql) and "*" not in allow_service:
+        from rdflib.plugins.sparql.algebra import translateQuery
+        from rdflib.plugins.sparql.parser import parseQuery
+
+        try:
+            algebra = translateQuery(parseQuery(sparql), initNs=sparql_prefixes()).algebra
+        except Exception as err:
+            raise QueryError(f"{name}: invalid SPARQL: {_first_line(err)}") from err
+        refuse_remote_calls(algebra, allow_service, name)
     text = with_values(sparql, bindings or {})
     try:
         answer = store.query(text, prefixes=sparql_prefixes(), use_default_graph_as_union=True)
@@ -225,18 +280,43 @@ def load_graph(paths: list[Path | str] | Path | str) -> Graph:
             dataset = Dataset()
             if fmt == "json-ld":
                 # never fetch a remote @context: the file must stand on its own
-                dataset.parse(path, format=fmt, context_loader=_refuse_remote_context)
+                dataset.parse(data=_self_contained_jsonld(path), format=fmt, publicID=path.resolve().as_uri())
             else:
                 dataset.parse(path, format=fmt)
             for s, p, o, _ in dataset.quads():
                 graph.add((s, p, o))
+        except GraphLoadError:
+            raise
         except Exception as err:
-            raise GraphLoadError(f"{path}: not valid {fmt}: {_first_line(err)}") from err
+            raise GraphLoadError(f"{path}: not valid {fmt}: {_parse_problem(err, path, fmt)}") from err
     return graph
 
 
-def _refuse_remote_context(url: str, options=None):
-    raise GraphLoadError(f"remote JSON-LD context {url} not loaded (no network fetches)")
+def _self_contained_jsonld(path: Path) -> str:
+    """The text of a JSON-LD file whose contexts are all inline. rdflib would fetch a context
+    given by reference (a URL, or a file name) whatever it is told, so such a file is refused
+    before rdflib sees it."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise GraphLoadError(f"{path}: not valid JSON-LD: line {err.lineno}, column {err.colno}: {err.msg}") from None
+
+    def walk(node) -> None:
+        if isinstance(node, list):
+            for item in node:
+                walk(item)
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("@context", "@import"):
+                    for item in value if isinstance(value, list) else [value]:
+                        if isinstance(item, str):
+                            raise GraphLoadError(f"{path}: JSON-LD {key} {item!r} not loaded: coop-kg "
+                                                 "fetches nothing; put the context inline")
+                walk(value)
+
+    walk(data)
+    return text
 
 
 def format_result(result: Result, fmt: str = "table") -> str:
@@ -304,6 +384,22 @@ def _short(cell) -> str:
 def _header_field(text: str, field: str) -> str | None:
     match = re.search(rf"^#\s*{field}\s*:\s*(.+)$", text, re.IGNORECASE | re.MULTILINE)
     return match.group(1).strip() if match else None
+
+
+def _parse_problem(err: Exception, path: Path, fmt: str) -> str:
+    """Where and what: the line and the reason, whichever parser failed."""
+    why = getattr(err, "_why", None)  # rdflib's Turtle/TriG parser (BadSyntax)
+    if why is not None:
+        text = err._str.decode("utf-8", errors="replace")
+        near = text[err._i:err._i + 40].split("\n")[0]
+        return f"line {err.lines + 1}: {why}, at {near!r}"
+    if fmt in ("nt", "nquads"):  # the line-based parsers do not say which line
+        for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+            try:
+                Dataset().parse(data=line, format=fmt)
+            except Exception as line_err:
+                return f"line {number}: {_first_line(line_err)}"
+    return _first_line(err)
 
 
 def _first_line(err: Exception) -> str:

@@ -12,10 +12,15 @@ killed when the query passes its deadline, a fresh one taking its place. Oxigrap
 time limit of its own, so this is what keeps one careless query from taking the machine down.
 Results are written through a size cap, so an answer is whole or refused, never cut short.
 SERVICE clauses are refused (unless their endpoint is allowed), judged on the parsed algebra;
-updates are refused; request bodies are capped.
+request bodies are capped. Updates are refused, unless the server was started with a token
+(kg serve --store DIR --allow-update --token TOKEN): then a POST of application/sparql-update
+or an update= form carrying "Authorization: Bearer TOKEN" is applied to the store, in one
+transaction, and the workers reopen the store to see it.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import html
 import io
 import json
@@ -53,6 +58,8 @@ class Limits:
     memory_mb: int = 2048
     workers: int = 2
     allow_service: frozenset[str] = field(default_factory=frozenset)  # "*" allows every endpoint
+    update_token: str | None = None  # updates are allowed only with this bearer token
+    idle_s: float = 30.0  # a client silent this long mid-request is disconnected
 
 
 class QueryRefused(Exception):
@@ -127,7 +134,8 @@ def _worker_main(conn, source: tuple[str, str], memory_mb: int, max_result_bytes
 
 
 class _Worker:
-    def __init__(self, context, source, limits: Limits) -> None:
+    def __init__(self, context, source, limits: Limits, generation: int = 0) -> None:
+        self.generation = generation  # the store's version this worker opened
         self.conn, child = context.Pipe()
         self.process = context.Process(target=_worker_main, daemon=True,
                                        args=(child, source, limits.memory_mb, limits.max_result_bytes))
@@ -166,7 +174,11 @@ class QueryRunner:
         self.limits = limits
         self.context = multiprocessing.get_context("spawn")
         self.idle: queue.Queue[_Worker] = queue.Queue()
-        workers = [_Worker(self.context, source, limits) for _ in range(limits.workers)]
+        self.generation = 0
+        self._start(limits.workers)
+
+    def _start(self, count: int) -> None:
+        workers = [_Worker(self.context, self.source, self.limits, self.generation) for _ in range(count)]
         try:
             for worker in workers:
                 worker.wait_ready()
@@ -176,6 +188,20 @@ class QueryRunner:
             raise
         for worker in workers:
             self.idle.put(worker)
+
+    def refresh(self) -> None:
+        """After the store changed: idle workers are replaced now by ones that see the change,
+        busy ones when their query ends."""
+        self.generation += 1
+        stale = []
+        while True:
+            try:
+                stale.append(self.idle.get_nowait())
+            except queue.Empty:
+                break
+        for worker in stale:
+            worker.stop()
+        self._start(len(stale))
 
     def run(self, text: str, format_name: str) -> bytes:
         try:
@@ -196,7 +222,7 @@ class QueryRunner:
                                    f"the query did not finish within {self.limits.timeout_s:g} s and was stopped")
             healthy = True
         finally:
-            if healthy:
+            if healthy and worker.generation == self.generation:
                 self.idle.put(worker)
             else:
                 worker.stop()
@@ -209,7 +235,7 @@ class QueryRunner:
 
     def _replace(self, attempts: int = 3) -> None:
         for _ in range(attempts):
-            worker = _Worker(self.context, self.source, self.limits)
+            worker = _Worker(self.context, self.source, self.limits, self.generation)
             try:
                 worker.wait_ready()
             except RuntimeError:
@@ -231,7 +257,7 @@ def inspect_query(text: str, allow_service: frozenset[str]) -> str:
     """The query form ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE") of a query the endpoint may
     run; refuses updates, syntax errors and SERVICE calls to endpoints not allowed."""
     from pyparsing import ParseException
-    from rdflib.plugins.sparql.algebra import translateQuery, traverse
+    from rdflib.plugins.sparql.algebra import translateQuery
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 
     from .query import sparql_prefixes
@@ -247,18 +273,36 @@ def inspect_query(text: str, allow_service: frozenset[str]) -> str:
         raise QueryRefused(HTTPStatus.FORBIDDEN, "this endpoint is read-only: updates are refused") from None
     except Exception as err:
         raise QueryRefused(HTTPStatus.BAD_REQUEST, f"invalid SPARQL: {err}") from None
-    services = []
-
-    def visit(node):
-        if getattr(node, "name", None) == "ServiceGraphPattern":
-            services.append(node.term)
-
-    traverse(parsed.algebra, visitPre=visit)
-    for service in services:
-        if "*" not in allow_service and str(service) not in allow_service:
-            raise QueryRefused(HTTPStatus.FORBIDDEN, f"SERVICE {service.n3()} refused: this endpoint does not "
-                               "call other endpoints (kg serve --allow-service URL)")
+    _refuse_remote_calls(parsed.algebra, allow_service)
     return parsed.algebra.name.replace("Query", "").upper()
+
+
+def inspect_update(text: str, allow_service: frozenset[str]) -> None:
+    """Refuse an update that does not parse (with the position) or that would reach another
+    endpoint (SERVICE) or fetch a remote document (LOAD) not allowed."""
+    from pyparsing import ParseException
+    from rdflib.plugins.sparql.algebra import translateUpdate
+    from rdflib.plugins.sparql.parser import parseUpdate
+
+    from .query import sparql_prefixes
+
+    try:
+        parsed = translateUpdate(parseUpdate(text), initNs=sparql_prefixes())
+    except ParseException as err:
+        raise QueryRefused(HTTPStatus.BAD_REQUEST, f"SPARQL update syntax error at line {err.lineno}, "
+                           f"column {err.col}: {err.msg}") from None
+    except Exception as err:
+        raise QueryRefused(HTTPStatus.BAD_REQUEST, f"invalid SPARQL update: {err}") from None
+    _refuse_remote_calls(parsed.algebra, allow_service)
+
+
+def _refuse_remote_calls(algebra, allow_service: frozenset[str]) -> None:
+    from .query import RemoteCallRefused, refuse_remote_calls
+
+    try:
+        refuse_remote_calls(algebra, allow_service)
+    except RemoteCallRefused as err:
+        raise QueryRefused(HTTPStatus.FORBIDDEN, str(err)) from None
 
 
 def negotiate(form: str, accept: str, requested: str | None) -> tuple[str, str]:
@@ -301,12 +345,38 @@ def negotiate(form: str, accept: str, requested: str | None) -> tuple[str, str]:
 class Endpoint:
     """What the HTTP handler needs: the runner, the limits and the network page."""
 
-    def __init__(self, source: tuple[str, str], limits: Limits, label: str) -> None:
+    def __init__(self, source: tuple[str, str], limits: Limits, label: str, writer=None) -> None:
         self.runner = QueryRunner(source, limits)
         self.limits = limits
         self.label = label
+        self.writer = writer  # the kg.store.Store updates go to, when they are allowed
         self._network: bytes | None = None
         self._network_lock = threading.Lock()
+        self._update_lock = threading.Lock()
+
+    def authorized(self, header: str | None) -> bool:
+        """Whether an Authorization header carries the update token (compared in constant time)."""
+        token = self.limits.update_token
+        scheme, _, given = (header or "").strip().partition(" ")
+        if not token or scheme.lower() != "bearer":
+            return False
+        return hmac.compare_digest(hashlib.sha256(given.strip().encode()).digest(),
+                                   hashlib.sha256(token.encode()).digest())
+
+    def update(self, text: str) -> None:
+        """Apply a SPARQL update to the store in one transaction; queries see it afterwards."""
+        from .query import sparql_prefixes
+
+        inspect_update(text, self.limits.allow_service)
+        with self._update_lock:
+            try:
+                self.writer.oxigraph.update(text, prefixes=sparql_prefixes())
+                self.writer.oxigraph.flush()
+            except (SyntaxError, ValueError, OSError) as err:
+                raise QueryRefused(HTTPStatus.BAD_REQUEST, f"update failed: {err}") from None
+            with self._network_lock:
+                self._network = None
+            self.runner.refresh()
 
     def answer(self, text: str, accept: str = "", requested: str | None = None) -> tuple[str, bytes]:
         form = inspect_query(text, self.limits.allow_service)
@@ -369,7 +439,7 @@ class Handler(BaseHTTPRequestHandler):
     def _cors(self) -> None:
         self.send_header("Access-Control-Allow-Origin", "*")
         self.send_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
-        self.send_header("Access-Control-Allow-Headers", "Content-Type, Accept, X-Requested-With")
+        self.send_header("Access-Control-Allow-Headers", "Content-Type, Accept, X-Requested-With, Authorization")
         self.send_header("Access-Control-Max-Age", "600")
 
     def _send(self, status: int, media: str, body: bytes) -> None:
@@ -429,13 +499,39 @@ class Handler(BaseHTTPRequestHandler):
             params["update"] = [body]
         else:
             self._error(HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
-                        "send application/sparql-query or application/x-www-form-urlencoded")
+                        "send application/sparql-query, application/sparql-update or "
+                        "application/x-www-form-urlencoded")
             return
-        self._protocol(params)
+        self._protocol(params, post=True)
 
-    def _protocol(self, params: dict[str, list[str]]) -> None:
+    def _update(self, updates: list[str], post: bool) -> None:
+        endpoint = self.endpoint
+        if endpoint.writer is None or not endpoint.limits.update_token:
+            self._error(HTTPStatus.FORBIDDEN, "this endpoint is read-only: updates are refused "
+                        "(kg serve --store DIR --allow-update --token TOKEN allows them)")
+        elif not post:
+            self._error(HTTPStatus.METHOD_NOT_ALLOWED, "send updates by POST")
+        elif not endpoint.authorized(self.headers.get("Authorization")):
+            self.send_response(HTTPStatus.UNAUTHORIZED)
+            body = b"updates need the header Authorization: Bearer TOKEN\n"
+            self.send_header("WWW-Authenticate", 'Bearer realm="coop-kg"')
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self._cors()
+            self.end_headers()
+            self.wfile.write(body)
+        elif len(updates) != 1 or not updates[0].strip():
+            self._error(HTTPStatus.BAD_REQUEST, "give exactly one update (update=...)")
+        else:
+            def respond():
+                endpoint.update(updates[0])
+                self._send(HTTPStatus.OK, "text/plain", b"updated\n")
+
+            self._guarded(respond)
+
+    def _protocol(self, params: dict[str, list[str]], post: bool = False) -> None:
         if "update" in params:
-            self._error(HTTPStatus.FORBIDDEN, "this endpoint is read-only: updates are refused")
+            self._update(params["update"], post)
             return
         queries = params.get("query", [])
         if len(queries) != 1 or not queries[0].strip():
@@ -537,11 +633,12 @@ table {{ border-collapse: collapse; }} td, th {{ border: 1px solid #ccc; padding
 
 
 def make_server(source: tuple[str, str], limits: Limits, label: str, host: str = "127.0.0.1",
-                port: int = 7878) -> tuple[ThreadingHTTPServer, Endpoint]:
+                port: int = 7878, writer=None) -> tuple[ThreadingHTTPServer, Endpoint]:
     """The HTTP server (not yet serving) and its endpoint; source is ("store", dir) or
-    ("nt", file of N-Triples)."""
-    endpoint = Endpoint(source, limits, label)
-    handler = type("BoundHandler", (Handler,), {"endpoint": endpoint})
+    ("nt", file of N-Triples); `writer`, the store opened for writing, takes updates."""
+    endpoint = Endpoint(source, limits, label, writer)
+    # `timeout` bounds each socket read: a client that stops sending frees its thread
+    handler = type("BoundHandler", (Handler,), {"endpoint": endpoint, "timeout": limits.idle_s})
     server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
     return server, endpoint
@@ -570,7 +667,10 @@ def serve(store: Path | None, graphs: list[Path], limits: Limits, host: str, por
             tmp.write(graph.serialize(format="nt", encoding="utf-8"))
             tmp.close()
             source, label = ("nt", tmp.name), ", ".join(map(str, graphs))
-        server, endpoint = make_server(source, limits, label, host, port)
+        if limits.update_token and holder is None:
+            raise RuntimeError("updates need a store (--store DIR), not graph files")
+        server, endpoint = make_server(source, limits, label, host, port,
+                                       writer=holder if limits.update_token else None)
         address = f"http://{host}:{server.server_address[1]}/"
         announce(f"listening on {address} (SPARQL endpoint {address}sparql)")
         started = time.monotonic()

@@ -158,12 +158,14 @@ class Store:
         return len(self._store)
 
     # -- reading ------------------------------------------------------------------------------
-    def query(self, sparql: str, params: dict[str, str] | None = None, name: str = "query") -> Result:
-        """SPARQL over the union of the document graphs; `params` as in kg.query."""
+    def query(self, sparql: str, params: dict[str, str] | None = None, name: str = "query",
+              allow_service: frozenset[str] = frozenset()) -> Result:
+        """SPARQL over the union of the document graphs; `params` and `allow_service` as in
+        kg.query."""
         from .query import bind_value, run_oxigraph
 
         bindings = {key: bind_value(self, value) for key, value in (params or {}).items()}
-        return run_oxigraph(self._store, sparql, bindings, name=name)
+        return run_oxigraph(self._store, sparql, bindings, name=name, allow_service=allow_service)
 
     def find_by_label(self, wanted: str) -> URIRef | None:
         """An entity whose rdfs:label or skos:altLabel is `wanted` (case-insensitive)."""

@@ -154,3 +154,14 @@ def stop_process(process) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=10)
+
+
+def analyst_store(path: Path) -> Path:
+    """A store at `path` holding analyst_documents(), one named graph each."""
+    from kg.namespace import document_iri
+    from kg.store import Store
+
+    with Store.open(path) as store:
+        for name, graph in analyst_documents().items():
+            store.put_graph(document_iri(name), graph)
+    return path

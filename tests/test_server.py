@@ -12,7 +12,7 @@ import urllib.request
 from urllib.parse import quote, urlencode
 
 import pytest
-from conftest import analyst_documents, stop_process
+from conftest import analyst_documents, analyst_store, stop_process
 from rdflib import Graph, Literal
 from rdflib.namespace import RDF, RDFS
 
@@ -44,10 +44,8 @@ def start_server(*args: str) -> tuple[subprocess.Popen, str]:
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory):
-    path = tmp_path_factory.mktemp("served") / "db"
+    path = analyst_store(tmp_path_factory.mktemp("served") / "db")
     with Store.open(path) as store:
-        for name, graph in analyst_documents().items():
-            store.put_graph(document_iri(name), graph)
         odd = Graph()
         odd.add((ID["org/odd"], RDF.type, COOP.Organization))
         odd.add((ID["org/odd"], RDFS.label, Literal(HOSTILE)))
