@@ -203,7 +203,7 @@ from kg.pipeline import extractions
 from kg.store import Store
 marks, done = set(int(m) for m in sys.argv[3:]), 0
 with Store.open(sys.argv[2]) as store:
-    for extraction in extractions([sys.argv[1]], skip=lambda d: store.has(d.name, d.sha256)):
+    for extraction in extractions([sys.argv[1]], skip=store.unchanged):
         store.ingest(extraction)
         done += 1
         if done in marks:

@@ -112,7 +112,7 @@ def _build_into_store(extractions, paths, path: Path, model, report, progress, n
     counts: Counter[str] = Counter()
     with kg.Store.open(path) as store:
         for extraction in extractions(paths, model=model, report=report, progress=progress,
-                                      skip=lambda d: store.has(d.name, d.sha256)):
+                                      skip=store.unchanged):
             counts[store.ingest(extraction)] += 1
         counts["unchanged"] += len(report.unchanged)
         classes = {r["topClass"].rsplit("#", 1)[-1]: r["entities"] for r in kg.rows(kg.query(store, "entities-by-class"))}

@@ -49,6 +49,7 @@ def extractions(
     does not grow with the corpus, and the spaCy pipeline is only loaded once a document
     needs it."""
     report = report if report is not None else BuildReport()
+    paths = list(paths)
     total = len(find_files(paths)[0]) if progress else 0
     nlp = None
     with _progress(progress, total) as bar:

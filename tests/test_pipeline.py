@@ -77,7 +77,7 @@ def test_no_nlp_loaded_when_every_document_is_skipped(corpus, monkeypatch):
 
 def _ingest(corpus, store, report):
     return [store.ingest(e) for e in extractions([corpus], report=report,
-                                                  skip=lambda d: store.has(d.name, d.sha256))]
+                                                  skip=store.unchanged)]
 
 
 def test_unchanged_documents_are_not_parsed(corpus, counted):
@@ -126,3 +126,9 @@ def test_engine_dask_needs_a_scheduler(corpus, tmp_path):
     result = CliRunner().invoke(app, ["build", str(corpus), "--engine", "dask", "-o", str(tmp_path / "g.ttl")])
     assert result.exit_code == 2
     assert "--scheduler" in result.output
+
+
+def test_ingesting_a_new_document_does_not_scan_the_store(corpus, nlp, monkeypatch):
+    store = Store.in_memory()
+    monkeypatch.setattr(Store, "documents", lambda self: (_ for _ in ()).throw(AssertionError("scan")))
+    assert [store.ingest(e) for e in extractions([corpus], skip=store.unchanged)] == ["added"] * 5
