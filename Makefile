@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install browser demo test clean constraints
+.PHONY: install browser demo test clean constraints bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,3 +38,7 @@ constraints: install
 
 clean:
 	rm -rf out .pytest_cache
+
+# speed and scale against ../shared/corpus/real: prints a table, writes BENCHMARKS.md (long: minutes)
+bench: install
+	nice $(BIN)/python bench/run.py

@@ -45,14 +45,30 @@ def build(
     html: Annotated[Optional[Path], typer.Option("--html", help="also write the interactive network here")] = None,
     model: ModelOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no summary")] = False,
+    engine: Annotated[str, typer.Option("--engine", help="local, or dask: extract on the Dask cluster at --scheduler")] = "local",
+    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="address of a Dask scheduler, e.g. tcp://10.0.0.5:8786")] = None,
 ) -> None:
     """Build the knowledge graph of documents, into a file or a store.
 
     Example: kg build article.txt --output article.ttl
     Example: kg build articles/ --store corpus.db
+    Example: kg build articles/ --store corpus.db --engine dask --scheduler tcp://10.0.0.5:8786
     """
-    from .pipeline import BuildReport
+    from functools import partial
+
+    from .pipeline import BuildReport, extractions
+    from .pipeline import build as build_graph
     from .nlp import ModelNotFound
+
+    if engine not in ("local", "dask") or (engine == "dask") != bool(scheduler):
+        err.print("[red]error:[/red] --engine is local or dask, and dask needs --scheduler ADDRESS")
+        raise typer.Exit(2)
+    if engine == "dask":
+        from .distributed import DaskUnavailable, dask_extractions
+
+        source = partial(dask_extractions, scheduler=scheduler)
+    else:
+        DaskUnavailable, source = ModelNotFound, extractions
 
     report = BuildReport()
     progress = not quiet and sys.stderr.isatty()
@@ -62,11 +78,11 @@ def build(
     try:
         if store is not None:
             # the whole store becomes an rdflib graph only when a file or a page is asked for
-            graph, summary = _build_into_store(paths, store, model, report, progress,
+            graph, summary = _build_into_store(source, paths, store, model, report, progress,
                                                need_graph=bool(output or html))
         else:
-            graph = kg.build(paths, model=model, report=report, progress=progress)
-    except (ModelNotFound, kg.StoreError) as error:
+            graph = build_graph(paths, model=model, report=report, progress=progress, source=source)
+    except (ModelNotFound, DaskUnavailable, kg.StoreError) as error:
         _fail(error)
     for problem in report.problems:
         err.print(f"[yellow]skipped[/yellow] {problem}", highlight=False)
@@ -93,15 +109,13 @@ def build(
         raise typer.Exit(1)
 
 
-def _build_into_store(paths, path: Path, model, report, progress, need_graph: bool):
+def _build_into_store(extractions, paths, path: Path, model, report, progress, need_graph: bool):
     """Add documents to a store, one transaction each; gives the whole store as a graph (when
     needed) and the lines of a summary."""
-    from .pipeline import extractions
-
     counts: Counter[str] = Counter()
     with kg.Store.open(path) as store:
         for extraction in extractions(paths, model=model, report=report, progress=progress,
-                                      skip=lambda d: store.has(d.name, d.sha256)):
+                                      skip=store.unchanged):
             counts[store.ingest(extraction)] += 1
         counts["unchanged"] += len(report.unchanged)
         classes = {r["topClass"].rsplit("#", 1)[-1]: r["entities"] for r in kg.rows(kg.query(store, "entities-by-class"))}

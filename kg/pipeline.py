@@ -1,16 +1,17 @@
-"""From files to a graph: ingest -> spaCy -> resolve -> RDF, one document at a time."""
+"""From files to a graph: ingest -> spaCy -> resolve -> RDF, streamed batch by batch."""
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 from rdflib import Graph
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from . import rdf
-from .ingest import Problem, iter_documents
+from .ingest import Problem, find_files, iter_documents
 from .model import Document, Extraction
 from .nlp import load_pipeline
 from .resolve import extract
@@ -38,33 +39,73 @@ def extractions(
     report: BuildReport | None = None,
     progress: bool = False,
     skip: Callable[[Document], bool] | None = None,
+    batch_size: int = BATCH_SIZE,
 ) -> Iterator[Extraction]:
     """Extractions of every readable document under `paths`; bad files go to `report.problems`.
     Documents for which `skip(document)` is true are left out before any language processing
-    (and listed in `report.unchanged`)."""
+    (and listed in `report.unchanged`).
+
+    The work streams: files are read, parsed and handed on `batch_size` at a time, so memory
+    does not grow with the corpus, and the spaCy pipeline is only loaded once a document
+    needs it."""
     report = report if report is not None else BuildReport()
-    nlp = load_pipeline(model)
-    items = list(iter_documents(paths))
-    documents = [item for item in items if isinstance(item, Document)]
-    if skip is not None:
-        skipped = {d.name for d in documents if skip(d)}
-        report.unchanged.extend(sorted(skipped))
-        documents = [d for d in documents if d.name not in skipped]
-    report.problems.extend(item for item in items if isinstance(item, Problem))
-    with _progress(progress, len(documents)) as bar:
-        for start in range(0, len(documents), BATCH_SIZE):
-            batch = documents[start:start + BATCH_SIZE]
-            for document, doc in _parse(nlp, batch, report):
-                try:
-                    yield extract(document, doc)
-                    report.documents.append(document.name)
-                except Exception as err:  # one bad document never loses the others' work
-                    log.exception("extraction failed for %s", document.path)
-                    report.problems.append(Problem(document.path, f"extraction failed: {err}"))
-                bar.advance()
+    paths = list(paths)
+    total = len(find_files(paths)[0]) if progress else 0
+    nlp = None
+    with _progress(progress, total) as bar:
+        for batch in batches(documents(paths, report, skip, bar), batch_size):
+            nlp = nlp or load_pipeline(model)
+            yield from reported(extract_batch(nlp, batch), report, bar)
 
 
-def _parse(nlp, batch: list[Document], report: BuildReport):
+def reported(results: list[Extraction | Problem], report: BuildReport, bar) -> Iterator[Extraction]:
+    """The extractions among `results`; the problems go to `report`."""
+    for item in results:
+        if isinstance(item, Problem):
+            report.problems.append(item)
+        else:
+            report.documents.append(item.document.name)
+            yield item
+        bar.advance()
+
+
+def documents(paths: Iterable[Path | str], report: BuildReport,
+              skip: Callable[[Document], bool] | None = None, bar=None) -> Iterator[Document]:
+    """The readable documents under `paths`, one at a time; problems and skipped (unchanged)
+    documents go to `report`."""
+    for item in iter_documents(paths):
+        if isinstance(item, Problem):
+            report.problems.append(item)
+        elif skip is not None and skip(item):
+            report.unchanged.append(item.name)
+        else:
+            yield item
+            continue
+        if bar is not None:
+            bar.advance()
+
+
+def batches(items: Iterable, size: int) -> Iterator[list]:
+    """`items` in lists of `size` (the last one shorter)."""
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def extract_batch(nlp, batch: list[Document]) -> list[Extraction | Problem]:
+    """The extraction of each document of `batch`, or a Problem saying why there is none: one
+    bad document never loses the others' work."""
+    results: list[Extraction | Problem] = []
+    for document, doc in _parse(nlp, batch, results):
+        try:
+            results.append(extract(document, doc))
+        except Exception as err:
+            log.exception("extraction failed for %s", document.path)
+            results.append(Problem(document.path, f"extraction failed: {err}"))
+    return results
+
+
+def _parse(nlp, batch: list[Document], problems: list):
     try:
         docs = list(nlp.pipe(d.text for d in batch))
         yield from zip(batch, docs)
@@ -75,7 +116,7 @@ def _parse(nlp, batch: list[Document], report: BuildReport):
                 yield document, nlp(document.text)
             except Exception as err:
                 log.exception("NLP failed for %s", document.path)
-                report.problems.append(Problem(document.path, f"language processing failed: {err}"))
+                problems.append(Problem(document.path, f"language processing failed: {err}"))
 
 
 def build(
@@ -83,12 +124,14 @@ def build(
     model: str | None = None,
     report: BuildReport | None = None,
     progress: bool = False,
+    source: Callable[..., Iterator[Extraction]] | None = None,
 ) -> Graph:
-    """The knowledge graph of the documents under `paths` (files or folders)."""
+    """The knowledge graph of the documents under `paths` (files or folders); `source` is
+    where the extractions come from (default: `extractions`, here; see kg.distributed)."""
     if isinstance(paths, (str, Path)):
         paths = [paths]
     graph = rdf.new_graph()
-    for extraction in extractions(paths, model=model, report=report, progress=progress):
+    for extraction in (source or extractions)(paths, model=model, report=report, progress=progress):
         rdf.add_extraction(graph, extraction)
     return graph
 

@@ -25,7 +25,7 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import RDFS, XSD
 from rdflib.query import Result
 
-from .model import Extraction
+from .model import Document, Extraction
 from .namespace import COOP, ID, document_iri
 from .rdf import bind_prefixes, document_triples
 
@@ -104,11 +104,17 @@ class Store:
         """Store one document's extraction: "unchanged" when the same content is already there,
         "replaced" when an older version was, else "added"."""
         document = extraction.document
-        if self.has(document.name, document.sha256):
+        if self.unchanged(document):
             return "unchanged"
-        existed = self.has(document.name)
-        self.put_graph(document_iri(document.name), document_triples(extraction))
+        iri = document_iri(document.name)
+        existed = self.has(iri)
+        self.put_graph(iri, document_triples(extraction))
         return "replaced" if existed else "added"
+
+    def unchanged(self, document: Document) -> bool:
+        """Whether this very document (its name and content) is stored: a lookup by its IRI,
+        in constant time, that a build makes before any language processing."""
+        return self.has(document_iri(document.name), document.sha256)
 
     add_extraction = ingest
 

@@ -1,0 +1,134 @@
+"""The build streams batch by batch, and unchanged documents never reach the NLP."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from typer.testing import CliRunner
+
+import kg.pipeline as pipeline
+from kg.cli import app
+from kg.pipeline import BuildReport, extractions
+from kg.store import Store
+
+from conftest import ROOT
+
+EXAMPLES = ROOT / "examples"
+
+
+class CountingPipeline:
+    """A spaCy pipeline that counts the texts it is given."""
+
+    def __init__(self, nlp) -> None:
+        self.nlp = nlp
+        self.texts: list[str] = []
+
+    def pipe(self, texts, **kwargs):
+        for text in texts:
+            self.texts.append(text)
+            yield self.nlp(text)
+
+    def __call__(self, text):
+        self.texts.append(text)
+        return self.nlp(text)
+
+
+@pytest.fixture
+def counted(nlp, monkeypatch):
+    counting = CountingPipeline(nlp)
+    monkeypatch.setattr(pipeline, "load_pipeline", lambda model=None: counting)
+    return counting
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    folder = tmp_path / "corpus"
+    shutil.copytree(EXAMPLES, folder)
+    return folder
+
+
+def test_documents_are_read_batch_by_batch(corpus, counted, monkeypatch):
+    read = []
+    original = pipeline.iter_documents
+
+    def recording(paths):
+        for item in original(paths):
+            read.append(item)
+            yield item
+
+    monkeypatch.setattr(pipeline, "iter_documents", recording)
+    stream = extractions([corpus], batch_size=2)
+    first = next(stream)
+    assert first.document.name == sorted(p.name for p in corpus.iterdir())[0]
+    assert len(read) == 2 and len(counted.texts) == 2  # not the whole corpus
+    rest = list(stream)
+    assert len(rest) == len(list(corpus.iterdir())) - 1 == len(read) - 1
+
+
+def test_no_nlp_loaded_when_every_document_is_skipped(corpus, monkeypatch):
+    def fail(model=None):
+        raise AssertionError("the NLP pipeline was loaded")
+
+    monkeypatch.setattr(pipeline, "load_pipeline", fail)
+    report = BuildReport()
+    assert list(extractions([corpus], report=report, skip=lambda d: True)) == []
+    assert sorted(report.unchanged) == sorted(p.name for p in corpus.iterdir())
+
+
+def _ingest(corpus, store, report):
+    return [store.ingest(e) for e in extractions([corpus], report=report,
+                                                  skip=store.unchanged)]
+
+
+def test_unchanged_documents_are_not_parsed(corpus, counted):
+    store = Store.in_memory()
+    total = len(list(corpus.iterdir()))
+    assert _ingest(corpus, store, BuildReport()) == ["added"] * total
+    assert len(counted.texts) == total
+    quads = len(store)
+
+    counted.texts.clear()
+    report = BuildReport()
+    assert _ingest(corpus, store, report) == []
+    assert counted.texts == [] and len(report.unchanged) == total and len(store) == quads
+
+    changed = sorted(corpus.glob("*.txt"))[0]
+    changed.write_text(changed.read_text(encoding="utf-8") + "\nGhana and Kenya signed an agreement.\n",
+                       encoding="utf-8")
+    report = BuildReport()
+    assert _ingest(corpus, store, report) == ["replaced"]
+    assert len(counted.texts) == 1 and "Ghana and Kenya signed" in counted.texts[0]
+    assert len(report.unchanged) == total - 1
+
+
+def test_cli_rebuild_of_a_store_parses_nothing(corpus, counted, tmp_path):
+    runner = CliRunner()
+    db = tmp_path / "corpus.db"
+    first = runner.invoke(app, ["build", str(corpus), "--store", str(db)])
+    assert first.exit_code == 0, first.output
+    parsed = len(counted.texts)
+    assert parsed == len(list(corpus.iterdir()))
+    again = runner.invoke(app, ["build", str(corpus), "--store", str(db)])
+    assert again.exit_code == 0, again.output
+    assert len(counted.texts) == parsed
+    assert f"{parsed} unchanged" in again.output
+
+
+def test_bad_files_are_reported_while_streaming(corpus, counted):
+    (corpus / "empty.txt").write_text("", encoding="utf-8")
+    report = BuildReport()
+    done = [e.document.name for e in extractions([corpus], report=report, batch_size=2)]
+    assert "empty.txt" not in done and len(done) == len(list(corpus.iterdir())) - 1
+    assert [p.path.endswith("empty.txt") for p in report.problems] == [True]
+
+
+def test_engine_dask_needs_a_scheduler(corpus, tmp_path):
+    result = CliRunner().invoke(app, ["build", str(corpus), "--engine", "dask", "-o", str(tmp_path / "g.ttl")])
+    assert result.exit_code == 2
+    assert "--scheduler" in result.output
+
+
+def test_ingesting_a_new_document_does_not_scan_the_store(corpus, nlp, monkeypatch):
+    store = Store.in_memory()
+    monkeypatch.setattr(Store, "documents", lambda self: (_ for _ in ()).throw(AssertionError("scan")))
+    assert [store.ingest(e) for e in extractions([corpus], skip=store.unchanged)] == ["added"] * 5
