@@ -90,9 +90,12 @@ def write_store(store, path: Path | str, fmt: str | None = None) -> Path:
     rdf_format = getattr(ox.RdfFormat, _OXIGRAPH_FORMATS[fmt])
     prefixes = sparql_prefixes() if fmt in ("turtle", "trig") else None
     if fmt in QUAD_FORMATS:
-        data = store.oxigraph.dump(format=rdf_format, prefixes=prefixes)
+        # the document graphs; the store's default graph is their merge, derived, not exported
+        quads = (q for q in store.oxigraph.quads_for_pattern(None, None, None, None)
+                 if isinstance(q.graph_name, ox.NamedNode))
+        data = ox.serialize(quads, format=rdf_format, prefixes=prefixes)
     else:
-        triples = store.oxigraph.query(_UNION, use_default_graph_as_union=True)
+        triples = store.oxigraph.query(_UNION)  # the merged default graph, each triple once
         data = ox.serialize(triples, format=rdf_format, prefixes=prefixes)
     return atomic_write_bytes(path, data)
 

@@ -221,8 +221,9 @@ def mentions_service(sparql: str) -> bool:
 
 
 def run_oxigraph(store, sparql: str, bindings: dict | None = None, name: str = "query",
-                 allow_service: frozenset[str] = frozenset()) -> Result:
-    """Run SPARQL on a pyoxigraph.Store (union of named graphs as the default graph) and give
+                 allow_service: frozenset[str] = frozenset(), union: bool = False) -> Result:
+    """Run SPARQL on a pyoxigraph.Store (its default graph, or with `union` the union of its
+    named graphs) and give
     the answer as an rdflib Result, so formatting is the same as for a Graph. SERVICE is
     refused unless its endpoint is in `allow_service` (Oxigraph would call it)."""
     import pyoxigraph as ox
@@ -240,7 +241,7 @@ def run_oxigraph(store, sparql: str, bindings: dict | None = None, name: str = "
         refuse_remote_calls(algebra, allow_service, name)
     text = with_values(sparql, bindings or {})
     try:
-        answer = store.query(text, prefixes=sparql_prefixes(), use_default_graph_as_union=True)
+        answer = store.query(text, prefixes=sparql_prefixes(), use_default_graph_as_union=union)
     except SyntaxError as err:
         raise QueryError(f"{name}: invalid SPARQL: {err}") from err
     if isinstance(answer, ox.QueryBoolean):

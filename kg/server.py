@@ -116,7 +116,7 @@ def _worker_main(conn, source: tuple[str, str], memory_mb: int, max_result_bytes
         except EOFError:
             return
         try:
-            answer = store.query(text, prefixes=prefixes, use_default_graph_as_union=True)
+            answer = store.query(text, prefixes=prefixes)  # the store's merged default graph
             buffer = _CappedBuffer(max_result_bytes)
             if isinstance(answer, ox.QueryTriples):
                 answer.serialize(buffer, getattr(ox.RdfFormat, format_name))
@@ -370,7 +370,7 @@ class Endpoint:
         inspect_update(text, self.limits.allow_service)
         with self._update_lock:
             try:
-                self.writer.oxigraph.update(text, prefixes=sparql_prefixes())
+                self.writer.update(text, prefixes=sparql_prefixes())
                 self.writer.oxigraph.flush()
             except (SyntaxError, ValueError, OSError) as err:
                 raise QueryRefused(HTTPStatus.BAD_REQUEST, f"update failed: {err}") from None

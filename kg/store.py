@@ -2,8 +2,10 @@
 
 Each document's triples live in their own named graph, the document's IRI
 (kg.namespace.document_iri), so a document can be replaced or removed without touching the
-others; entities have the same IRI in every document, so queries over the union of the named
-graphs (the default graph, as the store queries it) see them merged.
+others; entities have the same IRI in every document. The default graph is kept as the merge
+of the document graphs, each triple once, in the same transaction as every change: queries
+run on it directly instead of on Oxigraph's union of named graphs, which repeats a triple once
+per document that states it and makes joins over shared entities grow with the corpus.
 
 Every change of a document is one transaction: a build killed midway leaves every document
 it committed complete and readable, and none half-written.
@@ -124,7 +126,19 @@ class Store:
             raise StoreError(f"{self.path}: opened read-only")
         target = ox.NamedNode(str(name))
         data = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
-        self._store.update(f"DROP SILENT GRAPH {target} ;\nINSERT DATA {{ GRAPH {target} {{\n{data}\n}} }}")
+        self._store.update(f"{_forget(target)} ;\nDROP SILENT GRAPH {target} ;\n"
+                           f"INSERT DATA {{ GRAPH {target} {{\n{data}\n}} }} ;\nINSERT DATA {{\n{data}\n}}")
+
+    def update(self, sparql_update: str, prefixes: dict[str, str] | None = None) -> None:
+        """A user's SPARQL Update, then the merged default graph brought in line with the
+        document graphs, in one transaction (a full pass: updates are rare, queries are not)."""
+        if self.read_only:
+            raise StoreError(f"{self.path}: opened read-only")
+        self._store.update(
+            f"{sparql_update} ;\n"
+            "DELETE { ?s ?p ?o } WHERE { ?s ?p ?o FILTER NOT EXISTS { GRAPH ?g { ?s ?p ?o } } } ;\n"
+            "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }",
+            prefixes=prefixes)
 
     def remove(self, doc: str | URIRef) -> URIRef:
         """Take a document (its IRI, file name or source path) out; returns its IRI."""
@@ -133,7 +147,8 @@ class Store:
         iri = self.document(doc)
         if not self._store.contains_named_graph(ox.NamedNode(str(iri))):
             raise StoreError(f"{doc}: no such document in the store")
-        self._store.update(f"DROP GRAPH {ox.NamedNode(str(iri))}")
+        target = ox.NamedNode(str(iri))
+        self._store.update(f"{_forget(target)} ;\nDROP GRAPH {target}")
         return iri
 
     def document(self, doc: str | URIRef) -> URIRef:
@@ -161,7 +176,9 @@ class Store:
         return sorted(URIRef(g.value) for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
 
     def __len__(self) -> int:
-        return len(self._store)
+        """The number of quads in the document graphs."""
+        default = sum(1 for _ in self._store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+        return len(self._store) - default
 
     # -- reading ------------------------------------------------------------------------------
     def query(self, sparql: str, params: dict[str, str] | None = None, name: str = "query",
@@ -179,14 +196,16 @@ class Store:
             "SELECT ?s ?wanted WHERE { ?s rdfs:label|skos:altLabel ?l . "
             "FILTER(isIRI(?s) && LCASE(STR(?l)) = ?wanted) } ORDER BY ?s LIMIT 1",
             prefixes={"rdfs": str(RDFS), "skos": "http://www.w3.org/2004/02/skos/core#"},
-            use_default_graph_as_union=True,
             substitutions={ox.Variable("wanted"): ox.Literal(wanted.strip().lower())})
         for row in result:
             return URIRef(row["s"].value)
         return None
 
     def quads(self) -> Iterator[tuple]:
+        """The quads of the document graphs (the merged default graph is derived from them)."""
         for quad in self._store.quads_for_pattern(None, None, None, None):
+            if not isinstance(quad.graph_name, ox.NamedNode):
+                continue
             yield (to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object),
                    to_rdflib(quad.graph_name) if isinstance(quad.graph_name, ox.NamedNode) else None)
 
@@ -243,6 +262,12 @@ def to_rdflib(term):
     if isinstance(term, ox.Triple):
         raise TypeError("RDF-star triple terms are not supported")
     raise TypeError(f"not an RDF term: {term!r}")
+
+
+def _forget(graph: ox.NamedNode) -> str:
+    """SPARQL Update taking out of the merged default graph the triples that only `graph` states."""
+    return (f"DELETE {{ ?s ?p ?o }} WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} "
+            f"FILTER NOT EXISTS {{ GRAPH ?other {{ ?s ?p ?o }} FILTER(?other != {graph}) }} }}")
 
 
 def _value(term) -> str:

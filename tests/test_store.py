@@ -190,3 +190,30 @@ def test_a_killed_build_leaves_every_committed_document_whole(tmp_path):
         for graph in graphs:
             count = store.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", params={"g": str(graph)})
             assert int(rows(count)[0]["n"]) == 201, graph
+
+
+def test_default_graph_is_the_merge_of_the_documents_each_triple_once(tmp_path):
+    import pyoxigraph as ox
+    from rdflib import Graph, Literal, URIRef
+    from rdflib.namespace import RDFS
+
+    from kg.store import Store
+
+    shared = (URIRef("https://w3id.org/coop-kg/id/country/CL"), RDFS.label, Literal("Chile"))
+    only_a = (URIRef("https://w3id.org/coop-kg/id/country/PE"), RDFS.label, Literal("Peru"))
+    a, b = Graph(), Graph()
+    a.add(shared), a.add(only_a), b.add(shared)
+    store = Store.open(tmp_path / "db")
+    store.put_graph("https://w3id.org/coop-kg/id/doc/a", a)
+    store.put_graph("https://w3id.org/coop-kg/id/doc/b", b)
+
+    def default_graph():
+        return {(q.subject.value, q.object.value) for q in
+                store.oxigraph.quads_for_pattern(None, None, None, ox.DefaultGraph())}
+
+    assert default_graph() == {(str(shared[0]), "Chile"), (str(only_a[0]), "Peru")}
+    assert len(store) == 3  # the document graphs' quads
+    store.remove("https://w3id.org/coop-kg/id/doc/a")
+    assert default_graph() == {(str(shared[0]), "Chile")}  # still stated by b
+    store.put_graph("https://w3id.org/coop-kg/id/doc/b", Graph())
+    assert default_graph() == set()
