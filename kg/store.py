@@ -192,6 +192,13 @@ class Store:
 
     def find_by_label(self, wanted: str) -> URIRef | None:
         """An entity whose rdfs:label or skos:altLabel is `wanted` (case-insensitive)."""
+        # the name as written first: an index lookup, not a scan of every label
+        for prop in (str(RDFS.label), "http://www.w3.org/2004/02/skos/core#altLabel"):
+            exact = self._store.quads_for_pattern(None, ox.NamedNode(prop), ox.Literal(wanted.strip()),
+                                                  ox.DefaultGraph())
+            found = sorted(q.subject.value for q in exact if isinstance(q.subject, ox.NamedNode))
+            if found:
+                return URIRef(found[0])
         result = self._store.query(
             "SELECT ?s ?wanted WHERE { ?s rdfs:label|skos:altLabel ?l . "
             "FILTER(isIRI(?s) && LCASE(STR(?l)) = ?wanted) } ORDER BY ?s LIMIT 1",
