@@ -80,7 +80,7 @@ PERSON_TITLES = {"Mr", "Mr.", "Mrs", "Mrs.", "Ms", "Ms.", "Dr", "Dr.", "Prof", "
                  "Chairman", "Secretary-General"}
 
 # Lower-case nouns that turn a preceding name into a thing of that kind:
-# 'a "Huo Yan" laboratory', 'the X scheme'.
+# 'a "Green Wave" laboratory', 'the X scheme'.
 TYPE_NOUNS_AFTER_NAME = {
     word: cls for word, cls in HEAD_NOUNS.items()
     if cls in {"Facility", "Program", "Event"} and word.isalpha()

@@ -1,7 +1,7 @@
 """The `coop_names` spaCy component: whole proper names, typed from evidence.
 
 The statistical NER of a small English pipeline cuts long institutional names apart
-("China-ASEAN Technology Transfer Alliance" becomes a country and an organization). This
+("Kenya-Finland Solar Research Alliance" becomes a country and an organization). This
 component reads the capitalisation and part-of-speech tags the pipeline already computed,
 and joins capitalised words across the connectors that names contain ("of", "and", "&",
 hyphens, a line break), then types each name from its head noun, the gazetteers, the NER
@@ -229,7 +229,7 @@ class NameFinder:
         return None
 
     def _comma_inside_name(self, doc: Doc, j: int) -> bool:
-        """ "Ministry of Education, Culture, Sports, Science and Technology": a list of
+        """ "Ministry of Education, Culture, Sports and Tourism": a list of
         single capitalised common nouns inside a name, closed by "and", then more name."""
         prev = doc[j - 1]
         if not (prev.is_title and prev.pos_ in {"NOUN", "PROPN"} and not self._is_place(prev.text)):
@@ -294,9 +294,9 @@ class NameFinder:
         if doc[k].text == "&" and k - start >= 2 and head_class(left_word.text):
             return True
         if head_class(left_word.text) and k - start >= 2:
-            return True  # "Kyoto University and ...", "... Competition & ..."
+            return True  # "Lima University and ...", "... Competition & ..."
         if _has_body_head(doc[start:k]) and _has_body_head(doc[k + 1:end]):
-            return True  # "Wuhan University of Technology and Al-Azhar University"
+            return True  # "Lima University of Technology and Andes University"
         if {left_word.ent_type_, right_word.ent_type_} & {"NORP", "GPE", "LOC"} and (
                 k + 2 >= end or k - 1 == start):
             return True  # "... Sciences and African partners"
@@ -304,7 +304,7 @@ class NameFinder:
                 k + 2 < end and doc[k + 2].text in {"of", "for", "on"}):
             return True  # "Ministry of A and Ministry of B"
         if (left_word.is_upper and len(left_word) > 1) or (right_word.is_upper and len(right_word) > 1):
-            return True  # acronyms: "MOST and ASEAN COST"
+            return True  # acronyms: "MIST and ANDES COST"
         if self._is_place(left_word.text) or self._is_place(right_word.text):
             return True  # "Thailand and Cambodia"
         if doc[k - 1].ent_type_ == "PERSON" or right_word.ent_type_ == "PERSON":
@@ -318,7 +318,7 @@ class NameFinder:
         return bool(self.gazetteer.lookup(left.text)) or (len(left) == 1 and left[0].is_upper) or doc[k].text == "'"
 
     def _of_another_body(self, doc: Doc, k: int, end: int) -> bool:
-        """ "Laboratory of X of Wuhan University of Technology": a second body after "of" is a
+        """ "Laboratory of X of Lima University of Technology": a second body after "of" is a
         name of its own (related by partOf); a place after "of" stays in the name."""
         right = doc[k + 1:end]
         if self.gazetteer.lookup(right.text):
@@ -352,7 +352,7 @@ class NameFinder:
             # "1986 U.S.-Japan accord" or "the first Ministry": a number before a name that
             # has no editions belongs to the sentence, not to the name
             start, edition, tokens, first = name_start, None, core, core[0]
-        # 'a "Huo Yan" laboratory', 'the X scheme': a lower-case type noun after the name
+        # 'a "Green Wave" laboratory', 'the X scheme': a lower-case type noun after the name
         after = end
         while after < len(doc) and doc[after].text in _CLOSE_QUOTES:
             after += 1
@@ -388,7 +388,7 @@ class NameFinder:
         if entry:
             return entry.cls
         if _is_compound_of_known(self.gazetteer, core):
-            return None  # "China-ASEAN" as in "China-ASEAN cooperation": two names, not a third
+            return None  # "Kenya-Finland" as in "Kenya-Finland cooperation": two names, not a third
         if len(core) == 1 and core[0].ent_type_ == "NORP":
             return None  # "Mexican", "British": adjectives of nationality, not names
         if all(t.ent_type_ == "PERSON" for t in core) and len(core) >= 2 and core[0].ent_iob_ == "B" and \
@@ -557,7 +557,7 @@ def _acronyms_take_their_class(spans: list[Span], pairs: list[tuple[Span, Span]]
 
 
 def _quoted_parts(span: Span) -> list[Span]:
-    """ "the “Belt and Road” Science and Technology Innovation Action Plan": the quoted
+    """ "the “Blue Ocean” Science and Technology Action Plan": the quoted
     name at the start of a programme's name is a programme of its own."""
     doc = span.doc
     if span.label_ != "Program" or span.start == 0 or doc[span.start - 1].text not in _OPEN_QUOTES:
@@ -569,7 +569,7 @@ def _quoted_parts(span: Span) -> list[Span]:
 
 
 def is_acronym_text(text: str) -> bool:
-    """ "CAEXPO", "e-ASIA JRP", "ASEAN COST": short, and capitals nearly throughout."""
+    """ "NWRA", "e-WATER JRP", "ANDES COST": short, and capitals nearly throughout."""
     letters = [c for c in text if c.isalpha()]
     return 2 <= len(letters) <= 12 and len(text.split()) <= 3 and \
         sum(c.isupper() for c in letters) >= max(2, len(letters) - 2)
@@ -598,7 +598,7 @@ def _has_body_head(tokens: Span) -> bool:
 
 
 def _is_compound_of_known(gaz, core: Span) -> bool:
-    """ "China-ASEAN", "ASEAN-Japan": hyphenated parts that are each a country or an acronym."""
+    """ "Kenya-Finland", "EU-Japan": hyphenated parts that are each a country or an acronym."""
     parts = [t for t in core if t.text not in {"-", "\u2013", "/"}]
     if len(parts) < 2 or len(parts) == len(core):
         return False

@@ -140,7 +140,7 @@ class RelationExtractor:
 
     def _names_for(self, token: Token) -> list[Span]:
         """What a noun stands for: its own name; the name of a "the X scheme" phrase; the
-        members listed in "nine ASEAN countries (including A and B)"; the group in "ASEAN
+        members listed in "six African Union countries (including A and B)"; the group in "AU
         members"; the name a "body that ..." is in apposition to."""
         span = self.span_of(token)
         if span is not None:
@@ -157,7 +157,7 @@ class RelationExtractor:
             if token.lemma_ in TYPE_NOUNS_AFTER_NAME:
                 return [named]  # "the X scheme"
             if token.lemma_ in GROUP_MEMBER_NOUNS and TOP_CLASS.get(named.label_) == "Organization":
-                return [named]  # "ASEAN members"
+                return [named]  # "AU members"
             if TOP_CLASS.get(head_class(token.lemma_) or "") == "Organization" and TOP_CLASS.get(named.label_) == "Organization":
                 return [named]  # "the PCTU secretariat"
         if token.dep_ == "appos":
@@ -173,7 +173,7 @@ class RelationExtractor:
                             if found:
                                 return found
         if token.lemma_ in PEOPLE_NOUNS:
-            # "science ministers from China and ASEAN": the people stand for where they are from
+            # "science ministers from Chile and Peru": the people stand for where they are from
             for prep in token.children:
                 if prep.dep_ == "prep" and prep.lower_ in {"from", "of"}:
                     return self.pobj_names(prep)
@@ -322,7 +322,7 @@ class RelationExtractor:
                     for p in places[:1]:
                         yield RelationCandidate(e, "heldIn", p, rule, 0.85, sent)
             elif predicate == "memberOf":
-                # "nine ASEAN countries (including Thailand and Cambodia)"
+                # "six AU countries (including Ghana and Kenya)"
                 group = self._group_before(doc, start)
                 if group is not None:
                     for m in self._next_names(doc, end, sent, stop=")"):
@@ -503,7 +503,7 @@ class RelationExtractor:
         else:
             agents = self.subject_of(verb)
             things = self.object_of(verb)
-            # "which JST launched together with MEXT": partners in the act
+            # "which NWRA launched together with MIST": partners in the act
             for child in verb.children:
                 if child.dep_ == "advmod" and child.lower_ in {"together", "jointly"}:
                     for prep in child.children:
@@ -624,22 +624,22 @@ class RelationExtractor:
             # "Nanning, Guangxi", "Jakarta, Indonesia" (but not "A, B, C" lists of places)
             if text == "," and a.label_ in PLACES - {"Country"} and b.label_ in PLACES and not self._in_list(doc, a, b):
                 yield RelationCandidate(a, "locatedIn", b, "locatedIn/comma", 0.8, evidence)
-            # "Japan's Ministry of ...", "Egypt's Fayoum University"
+            # "Japan's Ministry of ...", "Egypt's Delta University"
             if text in {"'s", "\u2019s", "'", "\u2019"} and a.label_ in PLACES and a.root.head.i in range(b.start, b.end):
                 top = TOP_CLASS.get(b.label_)
                 if b.label_ == "GovernmentAgency" or (top == "Organization" and b.label_ not in {"ResearchOrganization", "Company"}):
                     yield RelationCandidate(b, "partOf", a, "partOf/possessive", 0.8, evidence)
                 elif top in {"Organization", "Facility", "Place"} and b.label_ != "Country":
                     yield RelationCandidate(b, "locatedIn", a, "locatedIn/possessive", 0.75, evidence)
-            # "Laboratory of ... of Wuhan University", "Institute of the Chinese Academy ..."
+            # "Laboratory of ... of Lima University", "Institute of the Andean Academy ..."
             if text in {"of", "of the"} and TOP_CLASS.get(a.label_) in {"Organization", "Facility"} \
                     and TOP_CLASS.get(b.label_) == "Organization":
                 yield RelationCandidate(a, "partOf", b, "partOf/of-name", 0.8, evidence)
-            # "the CATTC Bangkok Innovation Center in Thailand"
+            # "the NWRA Lima Innovation Center in Peru"
             if text == "in" and TOP_CLASS.get(a.label_) in {"Organization", "Facility"} and b.label_ == "Country" \
                     and doc[a.end].head.i in range(a.start, a.end):
                 yield RelationCandidate(a, "locatedIn", b, "locatedIn/in", 0.7, evidence)
-            # 'a "Huo Yan" laboratory for Brunei'
+            # 'a "Green Wave" laboratory for Ghana'
             if text == "for" and TOP_CLASS.get(a.label_) in {"Facility", "Program", "Organization"} \
                     and (b.label_ in PLACES or TOP_CLASS.get(b.label_) == "Organization") \
                     and (doc[a.end].head.i in range(a.start, a.end) or TOP_CLASS.get(a.label_) != "Organization"):
@@ -650,25 +650,25 @@ class RelationExtractor:
         gaz = gazetteer()
         for span in spans:
             tokens = list(span)
-            # "Department of Science and Technology of Guangxi ...": the place a body belongs to
+            # "Department of Water of Hubei Province": the place a body belongs to
             for k, token in enumerate(tokens[1:-1], start=1):
                 if token.text == "of" and TOP_CLASS.get(span.label_) == "Organization":
                     rest = doc[tokens[k + 1].i:span.end]
                     if gaz.lookup(rest.text):
                         yield RelationCandidate(span, "partOf", rest, "partOf/of-place", 0.8, span)
-            # "Japan Science and Technology Agency": a government body named after its country
+            # "Kenya Marine Research Agency": a government body named after its country
             if span.label_ == "GovernmentAgency" and len(span) > 2 and doc[span.start + 1].text not in {"-", "\u2013"}:
                 country = gaz.country(span[0].text)
                 if country is not None:
                     yield RelationCandidate(span, "partOf", span[0:1], "partOf/country-name", 0.7, span)
-            # "the CATTC Bangkok Innovation Center": a unit named after its parent's acronym
+            # "the NWRA Lima Innovation Center": a unit named after its parent's acronym
             first = span[0]
             if len(span) > 2 and first.is_upper and len(first) > 1 and doc[span.start + 1].text not in {"-", "\u2013"} \
                     and _head_lemma(span) in PARENT_HEADS:
                 parent = self._acronym_entity(doc, first.text, span)
                 if parent is not None:
                     yield RelationCandidate(span, "partOf", parent, "partOf/prefix", 0.7, span)
-            # "at its first Annual Board Meeting": an event of the programme the sentence is about
+            # "at its first Steering Committee Meeting": an event of the programme the sentence is about
             if TOP_CLASS.get(span.label_) == "Event" and span.start > 0 and doc[span.start - 1].lower_ in {"its", "their"} | set(ORDINAL_WORDS):
                 k = span.start - 1
                 while k > 0 and doc[k].lower_ in ORDINAL_WORDS:
@@ -711,8 +711,8 @@ class RelationExtractor:
         return None
 
     def _from_appositions(self, doc: Doc, spans: list[Span]) -> Iterator[RelationCandidate]:
-        """ "Nanning, the capital of Guangxi", "Brunei, a member of ASEAN", "Xu Lin, a professor
-        at X", "Al-Azhar University, also in Egypt", "a Wuhan-based body"."""
+        """ "Nanning, the capital of Guangxi", "Peru, a member of the Andean Community", "Ana Ruiz, a professor
+        at X", "Delta University, also in Egypt", "a Wuhan-based body"."""
         for span in spans:
             if span.end + 2 >= len(doc) or doc[span.end].text != ",":
                 continue
@@ -799,7 +799,7 @@ class RelationExtractor:
                 and s.start > token.i]
 
     def _group_before(self, doc: Doc, paren: int) -> Span | None:
-        """ "nine ASEAN countries (": the name inside the noun phrase before the bracket."""
+        """ "six AU countries (": the name inside the noun phrase before the bracket."""
         for i in range(paren - 1, max(-1, paren - 5), -1):
             span = self.at.get(i)
             if span is not None and TOP_CLASS.get(span.label_) == "Organization":
@@ -825,7 +825,7 @@ def _head_lemma(span: Span) -> str:
 
 
 def _is_definite(token: Token) -> bool:
-    """ "the forum", "this programme" (not "a forum", not "FOCAC's conference")."""
+    """ "the forum", "this programme" (not "a forum", not "the Council's conference")."""
     children = list(token.children)
     return any(c.dep_ == "det" and c.lower_ in {"the", "this", "that"} for c in children) and not any(
         c.dep_ in {"poss", "amod", "nummod", "compound"} for c in children)
