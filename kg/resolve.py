@@ -134,12 +134,7 @@ def _entity_of(doc: Doc, members: list[Span]) -> Entity | None:
         label = entry.label
         key = entry.key
         cls = entry.cls
-        if entry.iso:
-            attributes["isoCode"] = entry.iso
-        if entry.iso3:
-            attributes["isoAlpha3"] = entry.iso3
-        if entry.geonames:
-            attributes["geonames"] = str(entry.geonames)
+        attributes.update(_gazetteer_attributes(entry))
     else:
         label = max(full_names or names, key=lambda n: (len(n), n))
         key = f"{TOP_CLASS[cls].lower()}/{slug(label)}"
@@ -156,6 +151,17 @@ def _entity_of(doc: Doc, members: list[Span]) -> Entity | None:
     for acronym in acronyms:
         entity.attributes.setdefault("acronym", acronym)
     return entity
+
+
+def _gazetteer_attributes(entry) -> dict[str, str]:
+    attributes = {}
+    if entry.iso:
+        attributes["isoCode"] = entry.iso
+    if entry.iso3:
+        attributes["isoAlpha3"] = entry.iso3
+    if entry.geonames:
+        attributes["geonames"] = str(entry.geonames)
+    return attributes
 
 
 def _vote_class(members: list[Span], acronyms: set[str]) -> str | None:
@@ -200,8 +206,13 @@ def extract(document: Document, doc: Doc) -> Extraction:
             key = by_name.get(normalise_name(name_text(span)))
         if key is None:
             entry = gazetteer().lookup(name_text(span))
-            if entry and entry.key in entities:
+            if entry:
                 key = entry.key
+                if key not in entities:
+                    # a place named only inside another name ("Ministry of ... of Vietnam")
+                    entities[key] = Entity(key=key, cls=entry.cls, label=entry.label,
+                                           attributes=_gazetteer_attributes(entry))
+                    entities[key].mentions.append(_mention(span, entry.cls))
         return key
 
     result = Extraction(document=document, entities=entities)

@@ -126,3 +126,14 @@ def test_list_items_name_the_parties_before_the_colon(extract):
             "copper recycling.\n\n2. The deadline: next year.")
     found = relation_labels(extract(text))
     assert ("Lima Institute of Technology", "cooperatesWith", "Andes University") in found
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("The Ministry of Water of Peru signed a cooperation agreement with the Chile Water Institute.",
+     ("Ministry of Water of Peru", "partOf", "Peru")),
+    ("He studied at the University of Nairobi.", ("University of Nairobi", "locatedIn", "Nairobi")),
+    ("The Andes-Pacific Cooperation (APC) mechanism was launched by Chile and Peru in 2016.",
+     ("Chile", "established", "Andes-Pacific Cooperation")),
+])
+def test_places_inside_names_and_type_nouns_after_acronyms(extract, text, expected):
+    assert expected in relation_labels(extract(text))

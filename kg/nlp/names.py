@@ -352,22 +352,27 @@ class NameFinder:
             # "1986 U.S.-Japan accord" or "the first Ministry": a number before a name that
             # has no editions belongs to the sentence, not to the name
             start, edition, tokens, first = name_start, None, core, core[0]
-        # 'a "Green Wave" laboratory', 'the X scheme': a lower-case type noun after the name
+        # 'a "Green Wave" laboratory', 'the X scheme', 'the X (XM) mechanism': a lower-case
+        # type noun after the name (and after its bracketed acronym) says what it is
         after = end
         while after < len(doc) and doc[after].text in _CLOSE_QUOTES:
             after += 1
+        bracketed = after + 3 < len(doc) and doc[after].text == "(" and doc[after + 2].text == ")"
+        if bracketed:
+            after += 3
         type_noun = doc[after] if after < len(doc) else None
         alias = None
         if type_noun is not None and type_noun.is_lower and type_noun.lemma_ in TYPE_NOUNS_AFTER_NAME \
                 and not (cls in {"Country", "Province", "City", "Region", "Place"}):
             noun_cls = TYPE_NOUNS_AFTER_NAME[type_noun.lemma_]
-            if noun_cls == "Facility":
+            head = _head_token(core)
+            if noun_cls == "Facility" and not bracketed:
                 alias = name_text(core)
                 cls = noun_cls
                 end = after + 1
                 tokens = doc[start:end]
-            elif cls is None:
-                cls = noun_cls
+            elif cls is None or head is None or head_class(head.text) is None:
+                cls = noun_cls  # the noun knows better than a guess from the NER
         if cls is None:
             return
         span = Span(doc, start, end, label=cls)

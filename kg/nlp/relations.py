@@ -152,7 +152,9 @@ class RelationExtractor:
             return listed
         for child in token.children:
             named = self.span_of(child)
-            if named is None or child.dep_ not in {"compound", "nmod", "amod"} or named.end != token.i:
+            adjacent = named is not None and (named.end == token.i or (  # "the X (XM) mechanism"
+                token.i == named.end + 3 and token.doc[named.end].text == "("))
+            if not adjacent or child.dep_ not in {"compound", "nmod", "amod", "appos"}:
                 continue
             if token.lemma_ in TYPE_NOUNS_AFTER_NAME:
                 return [named]  # "the X scheme"
@@ -655,7 +657,11 @@ class RelationExtractor:
                 if token.text == "of" and TOP_CLASS.get(span.label_) == "Organization":
                     rest = doc[tokens[k + 1].i:span.end]
                     if gaz.lookup(rest.text):
-                        yield RelationCandidate(span, "partOf", rest, "partOf/of-place", 0.8, span)
+                        # a government's body belongs to its place; a university is only there
+                        if span.label_ == "GovernmentAgency" or _head_lemma(span) in {"government", "council", "assembly"}:
+                            yield RelationCandidate(span, "partOf", rest, "partOf/of-place", 0.8, span)
+                        else:
+                            yield RelationCandidate(span, "locatedIn", rest, "locatedIn/of-place", 0.7, span)
             # "Kenya Marine Research Agency": a government body named after its country
             if span.label_ == "GovernmentAgency" and len(span) > 2 and doc[span.start + 1].text not in {"-", "\u2013"}:
                 country = gaz.country(span[0].text)
