@@ -99,11 +99,18 @@ def read_document(path: Path | str, max_bytes: int = MAX_BYTES) -> Document:
     text = normalise_text(text)
     if not text.strip():
         raise IngestError(path, "empty document (no text)")
+    return document_from_text(text, name=path.name, path=str(path),
+                              sha256=hashlib.sha256(data).hexdigest(), title=title)
+
+
+def document_from_text(text: str, name: str, path: str | None = None, sha256: str | None = None,
+                       title: str | None = None) -> Document:
+    """A Document from text already read (and normalised); title, source and date guessed from it."""
     return Document(
-        name=path.name,
-        path=str(path),
+        name=name,
+        path=path or name,
         text=text,
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=sha256 or hashlib.sha256(text.encode("utf-8")).hexdigest(),
         title=title or guess_title(text),
         source=guess_source(text),
         date=guess_date(text),

@@ -170,12 +170,7 @@ class _progress:
 
 def extract_text(text: str, name: str = "text.txt", model: str | None = None) -> Extraction:
     """The extraction of a text given as a string (a document named `name`)."""
-    import hashlib
+    from .ingest import document_from_text, normalise_text
 
-    from .ingest import guess_date, guess_source, guess_title, normalise_text
-
-    text = normalise_text(text)
-    document = Document(name=name, path=name, text=text,
-                        sha256=hashlib.sha256(text.encode()).hexdigest(),
-                        title=guess_title(text), source=guess_source(text), date=guess_date(text))
-    return extract(document, load_pipeline(model)(text))
+    document = document_from_text(normalise_text(text), name=name)
+    return extract(document, load_pipeline(model)(document.text))

@@ -19,7 +19,7 @@ from .nlp.gazetteer import gazetteer
 from .nlp.lexicon import TOP_CLASS, head_class
 from .nlp import figures as _figures  # noqa: F401  (Doc._.coop_figures)
 from .nlp import relations as _relations  # noqa: F401  (Doc._.coop_relations)
-from .nlp.names import SPAN_KEY, is_acronym_text, name_text
+from .nlp.names import SPAN_KEY, head_token, is_acronym_text, name_text
 
 _POSSESSIVE = {"'s", "\u2019s", "'", "\u2019"}
 
@@ -97,7 +97,7 @@ def resolve(doc: Doc) -> tuple[dict[str, Entity], dict[tuple[int, int], str]]:
             if other.start >= span.start:
                 break
             key = span_keys.get((other.start, other.end))
-            if key and _canonical_head(_head_word(other)) == head:
+            if key and _canonical_head(_head_text(other)) == head:
                 antecedent = key
         if antecedent:
             span_keys[(span.start, span.end)] = antecedent
@@ -177,14 +177,9 @@ def _mention(span: Span, cls: str) -> Mention:
                    sentence=span.sent.text.strip())
 
 
-def _head_word(span: Span) -> str:
-    head = ""
-    for token in span:
-        if token.text in {"of", "on", "for"}:
-            break
-        if token.is_alpha:
-            head = token.text
-    return head
+def _head_text(span: Span) -> str:
+    head = head_token(span)
+    return head.text if head is not None else ""
 
 
 def _canonical_head(word: str) -> str:

@@ -365,7 +365,7 @@ class NameFinder:
         if type_noun is not None and type_noun.is_lower and type_noun.lemma_ in TYPE_NOUNS_AFTER_NAME \
                 and not (cls in {"Country", "Province", "City", "Region", "Place"}):
             noun_cls = TYPE_NOUNS_AFTER_NAME[type_noun.lemma_]
-            head = _head_token(core)
+            head = head_token(core)
             if noun_cls == "Facility" and not bracketed:
                 alias = name_text(core)
                 cls = noun_cls
@@ -406,7 +406,7 @@ class NameFinder:
             return "Organization"  # explained in brackets; the full name decides its class
         if not acronym and self._looks_like_person(doc, core):
             return "Person"
-        head = _head_token(core)
+        head = head_token(core)
         if head is not None:
             cls = head_class(head.text)
             if cls:
@@ -522,7 +522,7 @@ def _inside_quotes(doc: Doc, j: int) -> bool:
     return False
 
 
-def _head_token(core: Span) -> Token | None:
+def head_token(core: Span) -> Token | None:
     """The head noun of a name: the last word before its first "of/on/for" phrase."""
     head = None
     for token in core:
@@ -598,7 +598,7 @@ def _bracketed_aliases(doc: Doc, spans: list[Span]) -> list[tuple[Span, Span]]:
 
 
 def _has_body_head(tokens: Span) -> bool:
-    head = _head_token(tokens)
+    head = head_token(tokens)
     return head is not None and TOP_CLASS.get(head_class(head.text) or "") == "Organization"
 
 

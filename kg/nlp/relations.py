@@ -17,7 +17,7 @@ from spacy.tokens import Doc, Span, Token
 
 from .gazetteer import gazetteer
 from .lexicon import ORDINAL_WORDS, PERSON_ROLES, TOP_CLASS, TYPE_NOUNS_AFTER_NAME, head_class
-from .names import SPAN_KEY
+from .names import SPAN_KEY, head_token
 
 if not Doc.has_extension("coop_relations"):
     Doc.set_extension("coop_relations", default=[])
@@ -658,7 +658,7 @@ class RelationExtractor:
                     rest = doc[tokens[k + 1].i:span.end]
                     if gaz.lookup(rest.text):
                         # a government's body belongs to its place; a university is only there
-                        if span.label_ == "GovernmentAgency" or _head_lemma(span) in {"government", "council", "assembly"}:
+                        if span.label_ == "GovernmentAgency" or _head_lower(span) in {"government", "council", "assembly"}:
                             yield RelationCandidate(span, "partOf", rest, "partOf/of-place", 0.8, span)
                         else:
                             yield RelationCandidate(span, "locatedIn", rest, "locatedIn/of-place", 0.7, span)
@@ -670,7 +670,7 @@ class RelationExtractor:
             # "the NWRA Lima Innovation Center": a unit named after its parent's acronym
             first = span[0]
             if len(span) > 2 and first.is_upper and len(first) > 1 and doc[span.start + 1].text not in {"-", "\u2013"} \
-                    and _head_lemma(span) in PARENT_HEADS:
+                    and _head_lower(span) in PARENT_HEADS:
                 parent = self._acronym_entity(doc, first.text, span)
                 if parent is not None:
                     yield RelationCandidate(span, "partOf", parent, "partOf/prefix", 0.7, span)
@@ -821,13 +821,9 @@ def _done_jointly(verb: Token) -> bool:
     return (prefixed or verb.lower_.startswith("co-")) and verb.lemma_ not in ESTABLISH_VERBS
 
 
-def _head_lemma(span: Span) -> str:
-    head = ""
-    for token in span:
-        if token.text in {"of", "on", "for"}:
-            break
-        head = token.lower_
-    return head
+def _head_lower(span: Span) -> str:
+    head = head_token(span)
+    return head.lower_ if head is not None else ""
 
 
 def _is_definite(token: Token) -> bool:
