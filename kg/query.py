@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from pyparsing import ParseException
 
 from .namespace import PREFIXES
 from .rdf import bind_prefixes
+from .store import to_rdflib
 
 FORMATS = ("table", "csv", "tsv", "json", "turtle")
 _RDF_FORMATS = {".ttl": "turtle", ".nt": "nt", ".nq": "nquads", ".trig": "trig",
@@ -55,10 +58,19 @@ def queries_dir() -> Path:
 
 
 def canned_queries() -> dict[str, CannedQuery]:
-    result = {}
-    for path in sorted(queries_dir().glob("*.rq")):
-        result[path.stem] = CannedQuery(path.stem, path, path.read_text(encoding="utf-8"))
-    return result
+    """The .rq files of queries/ by name; read again only when a file changes (a long-running
+    server sees edits, and a query run in a loop does not read 14 files each time)."""
+    folder = queries_dir()
+    with os.scandir(folder) as entries:
+        files = [(e.name, e.stat()) for e in entries if e.name.endswith(".rq") and e.is_file()]
+    stamp = tuple(sorted((name, st.st_mtime_ns, st.st_size) for name, st in files))
+    return dict(_read_canned(str(folder), stamp))
+
+
+@lru_cache(maxsize=4)
+def _read_canned(folder: str, stamp: tuple) -> tuple[tuple[str, CannedQuery], ...]:
+    paths = (Path(folder) / name for name, _, _ in stamp)
+    return tuple((p.stem, CannedQuery(p.stem, p, p.read_text(encoding="utf-8"))) for p in paths)
 
 
 def resolve_query(query: str) -> tuple[str, str]:
@@ -228,8 +240,6 @@ def run_oxigraph(store, sparql: str, bindings: dict | None = None, name: str = "
     refused unless its endpoint is in `allow_service` (Oxigraph would call it)."""
     import pyoxigraph as ox
 
-    from .store import to_rdflib
-
     if mentions_service(sparql) and "*" not in allow_service:
         from rdflib.plugins.sparql.algebra import translateQuery
         from rdflib.plugins.sparql.parser import parseQuery
@@ -249,18 +259,32 @@ def run_oxigraph(store, sparql: str, bindings: dict | None = None, name: str = "
         result.askAnswer = bool(answer)
     elif isinstance(answer, ox.QuerySolutions):
         result = Result("SELECT")
-        names = [v.value for v in answer.variables]
-        result.vars = [Variable(n) for n in names]
-        result.bindings = [{Variable(n): to_rdflib(row[n]) for n in names if row[n] is not None}
+        result.vars = [Variable(v.value) for v in answer.variables]
+        convert = _TermConverter()
+        # a row read as a tuple, not cell by cell by name: a lookup by name costs more than the cell
+        result.bindings = [{var: convert(term) for var, term in zip(result.vars, row) if term is not None}
                            for row in answer]
     else:
         result = Result("CONSTRUCT")
         graph = Graph()
         bind_prefixes(graph)
+        convert = _TermConverter()
         for triple in answer:
-            graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)))
+            graph.add((convert(triple.subject), convert(triple.predicate), convert(triple.object)))
         result.graph = graph
     return result
+
+
+class _TermConverter(dict):
+    """pyoxigraph terms to rdflib terms, each distinct term converted once per answer: entities,
+    predicates and classes recur from row to row, and an rdflib typed Literal costs microseconds
+    to build."""
+
+    def __call__(self, term):
+        converted = self.get(term)
+        if converted is None:
+            converted = self[term] = to_rdflib(term)
+        return converted
 
 
 def load_graph(paths: list[Path | str] | Path | str) -> Graph:

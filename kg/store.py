@@ -49,15 +49,25 @@ class StoredDocument:
 class Store:
     """A directory holding an Oxigraph (RocksDB) database of per-document named graphs."""
 
-    def __init__(self, store: ox.Store, path: Path | None = None, read_only: bool = False) -> None:
+    # Oxigraph gives each of RocksDB's 12 column families a 128 MB write buffer and sets no
+    # overall cap, so a long build kept everything written since opening in memory: RSS grew by
+    # ~77 MB per 1,000 documents. Flushing after 4 MB of writes: +30 MB over 10,000 documents
+    # (16 MB: +53 MB), at no measurable cost in time.
+    FLUSH_BYTES = 4 * 2**20
+
+    def __init__(self, store: ox.Store, path: Path | None = None, read_only: bool = False,
+                 flush_bytes: int = FLUSH_BYTES) -> None:
         self._store = store
         self.path = path
         self.read_only = read_only
+        self.flush_bytes = flush_bytes
+        self._unflushed = 0
 
     # -- opening ------------------------------------------------------------------------------
     @classmethod
-    def open(cls, path: Path | str, read_only: bool = False) -> "Store":
-        """Open (or, unless read_only, create) the store in directory `path`."""
+    def open(cls, path: Path | str, read_only: bool = False, flush_bytes: int = FLUSH_BYTES) -> "Store":
+        """Open (or, unless read_only, create) the store in directory `path`; writes are flushed
+        to disk every `flush_bytes` (and on close)."""
         path = Path(path)
         if read_only and not path.is_dir():
             raise StoreError(f"{path}: no such store")
@@ -68,7 +78,7 @@ class Store:
         except OSError as err:
             hint = " (another process, a build or kg serve, has it open)" if "lock" in str(err).lower() else ""
             raise StoreError(f"{path}: cannot open store{hint}: {err}") from err
-        return cls(store, path, read_only)
+        return cls(store, path, read_only, flush_bytes)
 
     @classmethod
     def in_memory(cls) -> "Store":
@@ -128,6 +138,13 @@ class Store:
         data = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
         self._store.update(f"{_forget(target)} ;\nDROP SILENT GRAPH {target} ;\n"
                            f"INSERT DATA {{ GRAPH {target} {{\n{data}\n}} }} ;\nINSERT DATA {{\n{data}\n}}")
+        self._written(2 * len(data))
+
+    def _written(self, size: int) -> None:
+        self._unflushed += size
+        if self._unflushed >= self.flush_bytes:
+            self._store.flush()
+            self._unflushed = 0
 
     def update(self, sparql_update: str, prefixes: dict[str, str] | None = None) -> None:
         """A user's SPARQL Update, then the merged default graph brought in line with the
@@ -139,6 +156,7 @@ class Store:
             "DELETE { ?s ?p ?o } WHERE { ?s ?p ?o FILTER NOT EXISTS { GRAPH ?g { ?s ?p ?o } } } ;\n"
             "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }",
             prefixes=prefixes)
+        self._written(len(sparql_update))
 
     def remove(self, doc: str | URIRef) -> URIRef:
         """Take a document (its IRI, file name or source path) out; returns its IRI."""

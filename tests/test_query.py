@@ -1,4 +1,5 @@
 import json
+import sys
 
 import pytest
 
@@ -75,3 +76,15 @@ def test_jsonld_with_remote_context_is_not_fetched(tmp_path):
     path.write_text('{"@context": "http://example.org/context.jsonld", "@id": "http://example.org/a", "name": "x"}')
     with pytest.raises(GraphLoadError, match="remote.jsonld"):
         load_graph(path)
+
+
+def test_canned_queries_are_read_again_when_a_file_changes(tmp_path, monkeypatch):
+    # the module, not the function kg.query that the package exports under the same name
+    monkeypatch.setattr(sys.modules["kg.query"], "queries_dir", lambda: tmp_path)
+    (tmp_path / "one.rq").write_text("# title: One\nSELECT ?a WHERE { ?a ?b ?c }\n", encoding="utf-8")
+    assert set(canned_queries()) == {"one"}
+    (tmp_path / "one.rq").write_text("# title: One, edited\nASK { ?a ?b ?c }\n", encoding="utf-8")
+    (tmp_path / "two.rq").write_text("# title: Two\nASK { ?a ?b ?c }\n", encoding="utf-8")
+    queries = canned_queries()
+    assert set(queries) == {"one", "two"}
+    assert queries["one"].title == "One, edited"

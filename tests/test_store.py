@@ -217,3 +217,38 @@ def test_default_graph_is_the_merge_of_the_documents_each_triple_once(tmp_path):
     assert default_graph() == {(str(shared[0]), "Chile")}  # still stated by b
     store.put_graph("https://w3id.org/coop-kg/id/doc/b", Graph())
     assert default_graph() == set()
+
+
+def _table_bytes(path) -> int:
+    return sum(p.stat().st_size for p in path.iterdir() if p.suffix == ".sst")
+
+
+@pytest.mark.parametrize("flush_bytes, flushed", [(1, True), (Store.FLUSH_BYTES, False)])
+def test_writes_reach_the_table_files_every_flush_bytes(tmp_path, extract, flush_bytes, flushed):
+    # what keeps a long build's memory flat: RocksDB's write buffers are emptied into table files
+    # as the build goes, not only when the store is closed
+    path = tmp_path / "db"
+    with Store.open(path, flush_bytes=flush_bytes) as store:
+        sizes = [_table_bytes(path)]
+        for number, text in enumerate((ONE, TWO, TWO_CHANGED)):
+            store.ingest(extract(text, name=f"doc{number}.txt"))
+            sizes.append(_table_bytes(path))
+        grew = all(after > before for before, after in zip(sizes, sizes[1:]))
+        assert grew is flushed, sizes
+    with Store.open(path, read_only=True) as reopened:
+        assert len(reopened.documents()) == 3
+
+
+def test_store_rows_hold_the_same_rdflib_terms_as_the_graph(tmp_path, extract):
+    text = ("The Andean Water Forum was held in Lima, Peru on 12 May 2023. "
+            "Over 1,200 experts from 10 countries attended the forum.\n")
+    extraction = extract(text, name="forum.txt")
+    sparql = ("SELECT ?s ?p ?o ?lang WHERE { ?s ?p ?o FILTER(!isBlank(?s) && !isBlank(?o)) "
+              "OPTIONAL { ?s coop:noSuchProperty ?lang } }")
+    with Store.open(tmp_path / "db") as store:
+        store.ingest(extraction)
+        from_store = {tuple(row) for row in store.query(sparql)}
+    from_graph = {tuple(row) for row in kg.query(document_triples(extraction), sparql)}
+    assert from_store == from_graph
+    typed = {row[2].datatype for row in from_store if getattr(row[2], "datatype", None)}
+    assert len(typed) >= 2, typed  # dates and numbers, not only plain strings
