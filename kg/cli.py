@@ -245,6 +245,7 @@ def serve(
     max_body_kb: Annotated[float, typer.Option("--max-body-kb", help="largest POST body, in KB")] = 64.0,
     memory_mb: Annotated[int, typer.Option("--memory-mb", help="address space of a query worker, in MB (0: no cap)")] = 2048,
     workers: Annotated[int, typer.Option("--workers", help="queries answered at once")] = 2,
+    max_connections: Annotated[int, typer.Option("--max-connections", help="connections open at once; more are answered 503")] = 64,
     allow_service: Annotated[list[str], typer.Option("--allow-service", help="endpoint that SERVICE may call ('*': any)")] = [],
     allow_update: Annotated[bool, typer.Option("--allow-update", help="accept SPARQL updates that carry the --token")] = False,
     token: Annotated[Optional[str], typer.Option("--token", envvar="KG_SERVE_TOKEN", help="bearer token updates must carry (or $KG_SERVE_TOKEN)")] = None,
@@ -266,7 +267,7 @@ def serve(
     limits = Limits(timeout_s=timeout, max_result_bytes=int(max_result_mb * 1024 * 1024),
                     max_body_bytes=int(max_body_kb * 1024), memory_mb=memory_mb,
                     workers=max(1, workers), allow_service=frozenset(allow_service),
-                    update_token=token if allow_update else None)
+                    update_token=token if allow_update else None, max_connections=max(1, max_connections))
     try:
         run_server(store, graph, limits, host, port,
                    announce=lambda line: print(line, flush=True))
@@ -281,11 +282,13 @@ def push(
     store: StoreOption = None,
     graph: Annotated[list[Path], typer.Option("--graph", "-g", help="graph file(s) to send instead of a store")] = [],
     target_graph: Annotated[Optional[str], typer.Option("--target-graph", help="named graph for --graph files (default: the default graph)")] = None,
+    prune: Annotated[Optional[str], typer.Option("--prune", metavar="QUERY_URL", help="also delete on the server the document graphs no longer in the store, listed through this SPARQL query endpoint")] = None,
 ) -> None:
     """Send a store's document graphs (or graph files) to a SPARQL 1.1 server.
 
     Example: kg push --store corpus.db --graph-store http://localhost:7878/store
     Example: kg push --store corpus.db --endpoint http://localhost:3030/kg/update
+    Example: kg push --store corpus.db --graph-store http://localhost:7878/store --prune http://localhost:7878/query
     """
     from .push import PushError, push as send
 
@@ -295,13 +298,15 @@ def push(
     try:
         if store is not None:
             with kg.Store.open(store, read_only=True) as data:
-                done = send(data, endpoint, graph_store)
+                done = send(data, endpoint, graph_store, prune=prune)
         else:
-            done = send(load_graph(graph), endpoint, graph_store, target=target_graph)
+            done = send(load_graph(graph), endpoint, graph_store, target=target_graph, prune=prune)
     except (PushError, GraphLoadError, kg.StoreError) as error:
         _fail(error, 1)
-    out.print(f"sent {len(done)} graph{'s' if len(done) != 1 else ''}, "
-              f"{sum(p.triples for p in done)} triples, to {graph_store or endpoint}", highlight=False)
+    sent = [p for p in done if not p.deleted]
+    deleted = f"; deleted {len(done) - len(sent)} graph(s) no longer in the store" if prune else ""
+    out.print(f"sent {len(sent)} graph{'s' if len(sent) != 1 else ''}, "
+              f"{sum(p.triples for p in sent)} triples, to {graph_store or endpoint}{deleted}", highlight=False)
 
 
 @app.command()

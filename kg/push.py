@@ -10,6 +10,10 @@ Two standard ways, so any SPARQL 1.1 server will do (Oxigraph, Fuseki, GraphDB, 
 The graph names are the document IRIs, exactly as in the store: nothing lands in an invented
 default graph (rdflib's SPARQLUpdateStore would use urn:x-rdflib:default). A graph file
 without named graphs goes to the server's default graph, or to --target-graph IRI.
+
+With `prune` and the server's query endpoint, a push of a store also deletes there the document
+graphs that are no longer in the store (documents taken out with `kg remove`): only graphs
+named like coop-kg documents, so other data on the server is never touched.
 """
 from __future__ import annotations
 
@@ -17,12 +21,18 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from io import BytesIO
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from rdflib import Graph
+from rdflib import Graph, Literal
+from rdflib.query import Result
 
+from .namespace import document_iri
 from .store import Store, to_oxigraph
+
+# every document graph's IRI starts so (kg.namespace.document_iri)
+DOCUMENT_GRAPHS = str(document_iri("x"))[:-1]
 
 
 class PushError(RuntimeError):
@@ -33,6 +43,7 @@ class PushError(RuntimeError):
 class Pushed:
     graph: str | None  # None: the default graph
     triples: int
+    deleted: bool = False  # pruned: a document graph the store no longer has
 
 
 def graphs_of(source: Store | Graph, target: str | None = None) -> Iterator[tuple[str | None, bytes, int]]:
@@ -48,11 +59,16 @@ def graphs_of(source: Store | Graph, target: str | None = None) -> Iterator[tupl
 
 
 def push(source: Store | Graph, endpoint: str | None = None, graph_store: str | None = None,
-         target: str | None = None, timeout: float = 120.0) -> list[Pushed]:
+         target: str | None = None, timeout: float = 120.0, prune: str | None = None) -> list[Pushed]:
     """Send every graph of `source`; the Graph Store Protocol when `graph_store` is given,
-    else SPARQL Update to `endpoint`."""
+    else SPARQL Update to `endpoint`. With `prune`, the server's SPARQL query endpoint, also
+    delete there the document graphs `source` (a Store) does not hold."""
     if not (endpoint or graph_store):
         raise PushError("give a SPARQL Update endpoint or a Graph Store Protocol URL")
+    if prune and not isinstance(source, Store):
+        raise PushError("pruning needs a store: a graph file does not say which documents were removed")
+    # listed before anything is sent, so that a failure to list changes nothing on the server
+    stale = sorted(server_document_graphs(prune, timeout) - {str(g) for g in source.named_graphs()}) if prune else []
     if target is not None:
         try:
             ox.NamedNode(target)
@@ -71,12 +87,43 @@ def push(source: Store | Graph, endpoint: str | None = None, graph_store: str | 
             update = f"DROP SILENT {where} ;\nINSERT DATA {{\n{inner}\n}}"
             _send(endpoint, "POST", update.encode("utf-8"), "application/sparql-update", name, timeout)
         done.append(Pushed(name, count))
+    for name in stale:
+        if graph_store:
+            separator = "&" if "?" in graph_store else "?"
+            _send(f"{graph_store}{separator}{urlencode({'graph': name})}", "DELETE", None, None, name, timeout)
+        else:
+            _send(endpoint, "POST", f"DROP SILENT GRAPH {ox.NamedNode(name)}".encode("utf-8"),
+                  "application/sparql-update", name, timeout)
+        done.append(Pushed(name, 0, deleted=True))
     return done
 
 
-def _send(url: str, method: str, data: bytes, media: str, name: str | None, timeout: float) -> None:
-    request = urllib.request.Request(url, data=data, method=method,
-                                     headers={"Content-Type": f"{media}; charset=utf-8"})
+def server_document_graphs(query_endpoint: str, timeout: float = 120.0) -> set[str]:
+    """The named graphs on the server whose IRIs are coop-kg document IRIs."""
+    sparql = ("SELECT DISTINCT ?g WHERE { GRAPH ?g { } FILTER(STRSTARTS(STR(?g), "
+              f"{Literal(DOCUMENT_GRAPHS).n3()})) }}")
+    request = urllib.request.Request(query_endpoint, data=sparql.encode("utf-8"), method="POST", headers={
+        "Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            answer = Result.parse(BytesIO(response.read()), format="json")
+    except urllib.error.HTTPError as error:
+        reason = error.read(500).decode("utf-8", errors="replace").strip()
+        raise PushError(f"listing the server's graphs: {query_endpoint} answered HTTP {error.code}: "
+                        f"{reason or error.reason}") from error
+    except (urllib.error.URLError, OSError) as error:
+        raise PushError(f"listing the server's graphs: cannot reach {query_endpoint}: "
+                        f"{getattr(error, 'reason', error)}") from error
+    except Exception as error:  # not a SPARQL JSON result: probably not a query endpoint
+        raise PushError(f"listing the server's graphs: {query_endpoint} did not answer with SPARQL "
+                        f"results: {error}") from error
+    return {str(row[0]) for row in answer if row[0] is not None}
+
+
+def _send(url: str, method: str, data: bytes | None, media: str | None, name: str | None,
+          timeout: float) -> None:
+    headers = {"Content-Type": f"{media}; charset=utf-8"} if media else {}
+    request = urllib.request.Request(url, data=data, method=method, headers=headers)
     what = name or "the default graph"
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
@@ -88,4 +135,4 @@ def _send(url: str, method: str, data: bytes, media: str, name: str | None, time
         raise PushError(f"{what}: cannot reach {url}: {getattr(error, 'reason', error)}") from error
 
 
-__all__ = ["push", "Pushed", "PushError", "graphs_of"]
+__all__ = ["push", "Pushed", "PushError", "graphs_of", "server_document_graphs"]

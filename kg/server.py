@@ -60,6 +60,7 @@ class Limits:
     allow_service: frozenset[str] = field(default_factory=frozenset)  # "*" allows every endpoint
     update_token: str | None = None  # updates are allowed only with this bearer token
     idle_s: float = 30.0  # a client silent this long mid-request is disconnected
+    max_connections: int = 64  # open at once; past that a client is answered 503 at once
 
 
 class QueryRefused(Exception):
@@ -639,9 +640,48 @@ def make_server(source: tuple[str, str], limits: Limits, label: str, host: str =
     endpoint = Endpoint(source, limits, label, writer)
     # `timeout` bounds each socket read: a client that stops sending frees its thread
     handler = type("BoundHandler", (Handler,), {"endpoint": endpoint, "timeout": limits.idle_s})
-    server = ThreadingHTTPServer((host, port), handler)
-    server.daemon_threads = True
-    return server, endpoint
+    return CappedHTTPServer((host, port), handler, limits.max_connections), endpoint
+
+
+class CappedHTTPServer(ThreadingHTTPServer):
+    """A thread per connection, at most `max_connections` of them: without a cap a flood of
+    connections (idle ones included, until their idle time) costs a thread each, without end."""
+
+    daemon_threads = True
+    _BUSY_TEXT = b"too many connections; retry later\n"
+    BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nConnection: close\r\n"
+            b"Content-Type: text/plain; charset=utf-8\r\nContent-Length: %d\r\n\r\n%s"
+            % (len(_BUSY_TEXT), _BUSY_TEXT))
+
+    def __init__(self, address, handler, max_connections: int) -> None:
+        super().__init__(address, handler)
+        self._slots = threading.BoundedSemaphore(max(1, max_connections))
+
+    def process_request(self, request, client_address) -> None:
+        if not self._slots.acquire(blocking=False):
+            try:
+                request.settimeout(1.0)  # the accepting thread must not wait on a slow reader
+                request.sendall(self.BUSY)
+                # read what the client has sent so far: closing a socket with unread bytes
+                # resets the connection, and the client could lose the 503 before reading it
+                request.setblocking(False)
+                while request.recv(65536):
+                    pass
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except Exception:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request, client_address) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
 
 
 def serve(store: Path | None, graphs: list[Path], limits: Limits, host: str, port: int,
@@ -701,4 +741,4 @@ def _stop_on_sigterm() -> None:
         signal.signal(signal.SIGTERM, stop)
 
 
-__all__ = ["serve", "make_server", "Limits", "QueryRefused", "inspect_query", "negotiate"]
+__all__ = ["serve", "make_server", "CappedHTTPServer", "Limits", "QueryRefused", "inspect_query", "negotiate"]

@@ -225,3 +225,32 @@ def test_a_silent_client_is_disconnected_and_others_are_answered(tmp_path):
         server.shutdown()
         server.server_close()
         endpoint.close()
+
+
+def test_connections_past_the_cap_are_answered_503_and_slots_come_back(tmp_path):
+    import socket
+
+    from kg.server import Limits, make_server
+
+    nt = tmp_path / "g.nt"
+    graph_and_store()[0].serialize(nt, format="nt")
+    server, endpoint = make_server(("nt", str(nt)), Limits(workers=1, idle_s=30.0, memory_mb=0, max_connections=2),
+                                   "test", port=0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    base = f"http://127.0.0.1:{port}/"
+    try:
+        idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(2)]  # hold both slots
+        time.sleep(0.3)
+        status, headers, body = get(base, COUNTRIES)
+        assert status == 503 and headers["Retry-After"] == "1" and "too many connections" in body
+        for sock in idle:
+            sock.close()
+        deadline = time.monotonic() + 10
+        while get(base, COUNTRIES)[0] == 503 and time.monotonic() < deadline:
+            time.sleep(0.1)  # the slots are free once the server has seen the sockets close
+        assert labels(get(base, COUNTRIES)[2]) == ["Bolivia", "Chile", "Peru"]
+    finally:
+        server.shutdown()
+        server.server_close()
+        endpoint.close()

@@ -140,3 +140,43 @@ def test_push_errors_name_the_graph_and_reason(oxigraph_server, store, kwargs, m
     kwargs = {key: value.format(port=port) for key, value in kwargs.items()}
     with pytest.raises(PushError, match=message):
         push(store, **kwargs)
+
+
+@pytest.mark.parametrize("how", ["graph-store", "update"])
+def test_prune_deletes_only_the_document_graphs_the_store_no_longer_has(oxigraph_server, store, how):
+    other = "https://example.org/someone-elses-graph"
+    urllib.request.urlopen(urllib.request.Request(
+        f"{oxigraph_server}/store?{urlencode({'graph': other})}", data=b"<urn:a> <urn:b> <urn:c> .",
+        method="PUT", headers={"Content-Type": "application/n-triples"}), timeout=30).read()
+    target = {"graph_store": f"{oxigraph_server}/store"} if how == "graph-store" else \
+        {"endpoint": f"{oxigraph_server}/update"}
+    push(store, **target)
+    store.remove("b.txt")
+    done = push(store, **target, prune=f"{oxigraph_server}/query")
+    assert [p.graph for p in done if p.deleted] == [str(document_iri("b.txt"))]
+    assert remote_graphs(oxigraph_server) == {str(document_iri("a.txt")), other}
+    assert [p for p in push(store, **target, prune=f"{oxigraph_server}/query") if p.deleted] == []
+
+
+@pytest.mark.parametrize("prune, message", [
+    ("http://127.0.0.1:{port}/update", "listing the server's graphs"),  # not a query endpoint
+    ("http://127.0.0.1:1/query", "cannot reach"),
+])
+def test_prune_that_cannot_list_changes_nothing(oxigraph_server, store, prune, message):
+    port = oxigraph_server.rsplit(":", 1)[1]
+    with pytest.raises(PushError, match=message):
+        push(store, graph_store=f"{oxigraph_server}/store", prune=prune.format(port=port))
+    assert remote_graphs(oxigraph_server) == set()
+
+
+def test_cli_push_prune(oxigraph_server, store):
+    push(store, graph_store=f"{oxigraph_server}/store")
+    store.remove("a.txt")
+    path = store.path
+    store.close()
+    result = CliRunner().invoke(app, ["push", "--store", str(path), "--graph-store", f"{oxigraph_server}/store",
+                                      "--prune", f"{oxigraph_server}/query"])
+    assert result.exit_code == 0, result.output
+    assert "sent 1 graph" in result.output and "deleted 1 graph" in result.output
+    assert remote_graphs(oxigraph_server) == {str(document_iri("b.txt"))}
+    Store.open(path).close()
