@@ -148,8 +148,11 @@ def _entity_of(doc: Doc, members: list[Span]) -> Entity | None:
         seen.setdefault(normalise_name(alias), alias)
     entity = Entity(key=key, cls=cls, label=label, aliases=set(seen.values()), attributes=attributes)
     entity.mentions = [_mention(s, cls) for s in members]
-    for acronym in acronyms:
-        entity.attributes.setdefault("acronym", acronym)
+    if acronyms:
+        # the acronym the document uses most, on a tie the first used (never a set's order,
+        # which changes from one process to the next)
+        used = Counter(n for n in names if n in acronyms)
+        entity.attributes.setdefault("acronym", used.most_common(1)[0][0])
     return entity
 
 

@@ -11,6 +11,7 @@ label is an ontology class, and `span._.coop_alias` a shorter name it also goes 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 
 from spacy.language import Language
@@ -611,8 +612,10 @@ def _is_compound_of_known(gaz, core: Span) -> bool:
 
 
 def _majority_ner(span: Span) -> str:
-    labels = [t.ent_type_ for t in span if t.ent_type_]
-    return max(set(labels), key=labels.count) if labels else ""
+    """The NER label most tokens carry; on a tie the first in the span (never a set's order,
+    which changes from one process to the next)."""
+    labels = Counter(t.ent_type_ for t in span if t.ent_type_)
+    return labels.most_common(1)[0][0] if labels else ""
 
 
 def _defined_or_acting(core: Span) -> bool:
