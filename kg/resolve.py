@@ -148,10 +148,10 @@ def _entity_of(doc: Doc, members: list[Span]) -> Entity | None:
         seen.setdefault(normalise_name(alias), alias)
     entity = Entity(key=key, cls=cls, label=label, aliases=set(seen.values()), attributes=attributes)
     entity.mentions = [_mention(s, cls) for s in members]
-    if acronyms:
-        # the acronym the document uses most, on a tie the first used (never a set's order,
-        # which changes from one process to the next)
-        used = Counter(n for n in names if n in acronyms)
+    # the acronym the document uses most, on a tie the first used (never a set's order, which
+    # changes from one process to the next); "LIMA" in a dateline is the name, not an acronym
+    used = Counter(n for n in names if n in acronyms and normalise_name(n) != normalise_name(label))
+    if used:
         entity.attributes.setdefault("acronym", used.most_common(1)[0][0])
     return entity
 
@@ -204,10 +204,13 @@ def extract(document: Document, doc: Doc) -> Extraction:
             key = by_name.get(normalise_name(name_text(span)))
         if key is None:
             entry = gazetteer().lookup(name_text(span))
-            if entry:
+            # a place named only inside another name ("Ministry of ... of Vietnam"); a province
+            # only when the text names its country, for many names are a province somewhere
+            # ("University of San Marcos" is in Lima, not in Guatemala's San Marcos)
+            if entry and (entry.key in entities or entry.cls != "Province"
+                          or f"country/{entry.country}" in entities):
                 key = entry.key
                 if key not in entities:
-                    # a place named only inside another name ("Ministry of ... of Vietnam")
                     entities[key] = Entity(key=key, cls=entry.cls, label=entry.label,
                                            attributes=_gazetteer_attributes(entry))
                     entities[key].mentions.append(_mention(span, entry.cls))

@@ -42,6 +42,9 @@ def test_two_names_joined_by_ampersand_are_two(extract):
     [
         ("The Nordic Water Research Agency (NWRA) met. NWRA said it would fund it.", "Nordic Water Research Agency", "NWRA"),
         ("The PLX (Pacific Logistics Exchange) opened an office.", "Pacific Logistics Exchange", "PLX"),
+        # a short form spelt from the beginnings of the words, in brackets
+        ("The Andean Agency for Water Cooperation (Andawa) will pay. Andawa said so.",
+         "Andean Agency for Water Cooperation", "Andawa"),
     ],
 )
 def test_acronyms_are_aliases_of_one_entity(extract, text, long_name, short):
@@ -101,3 +104,40 @@ def test_numbers_before_names_are_editions_only_for_events(extract, text, label)
 def test_bylines_and_credits_carry_no_entities(extract, line):
     extraction = extract(f"{line}\n\nChile signed an agreement with Peru.")
     assert set(names_by_class(extraction)) == {"Chile", "Peru"}
+
+
+@pytest.mark.parametrize("short, full, expected", [
+    ("Andawa", "Andean Agency for Water Cooperation", True),
+    ("Merandes", "Mercado Andino del Sur", True),
+    ("Lima", "The Andean Community", False),         # not spelt by its words
+    ("Andes", "Andean Trade Council", False),        # one word's beginning only
+    ("ANDAWA", "Andean Agency for Water Cooperation", False),  # capitals: an acronym, not this rule
+])
+def test_contractions(short, full, expected):
+    from kg.nlp.names import is_contraction
+
+    assert is_contraction(short, full) is expected
+
+
+@pytest.mark.parametrize("dateline", ["LIMA, March 3 (Andes Press) --", "LIMA (Andean News Service) -",
+                                      "LIMA, Nov. 5, 2024 (Andes Press) \u2014"])
+def test_the_agency_a_dateline_credits_is_no_entity(extract, dateline):
+    extraction = extract(f"{dateline} Chile signed an agreement with Peru.")
+    assert set(names_by_class(extraction)) == {"Lima", "Chile", "Peru"}
+    assert "acronym" not in extraction.entities[next(k for k, e in extraction.entities.items() if e.label == "Lima")].attributes
+
+
+@pytest.mark.parametrize("written, label", [("Bogota", "Bogot\u00e1"), ("Sao Paulo", "S\u00e3o Paulo")])
+def test_places_written_without_accents_are_found(extract, written, label):
+    extraction = extract(f"The forum was held in {written} last week.")
+    assert [(e.label, e.cls) for e in extraction.entities.values()] == [(label, "City")]
+
+
+@pytest.mark.parametrize("text, place, expected", [
+    # a place named only inside a name: kept when the text names its country
+    ("The National University of San Marcos opened an office in Lima, Peru.", "place/GT-SM", False),
+    ("The Science Department of Guangxi, China signed the plan.", "place/CN-GX", True),
+])
+def test_places_inside_names_need_their_country(extract, text, place, expected):
+    keys = set(extract(text).entities)
+    assert (place in keys) is expected, keys

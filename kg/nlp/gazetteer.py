@@ -6,6 +6,7 @@ handful of English short forms that ISO 3166 does not list.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -54,6 +55,7 @@ class GazetteerEntry:
     iso: str | None = None
     iso3: str | None = None
     geonames: int | None = None
+    country: str | None = None  # ISO 3166 alpha-2 of the country a place is in
 
 
 def _strip_article(name: str) -> str:
@@ -96,10 +98,11 @@ class Gazetteer:
             if city["population"] < MIN_CITY_POPULATION:
                 self.small.setdefault(city["name"], GazetteerEntry(
                     key=f"place/geonames-{city['geonameid']}", cls="City", label=city["name"],
-                    geonames=city["geonameid"]))
+                    geonames=city["geonameid"], country=city.get("countrycode")))
                 continue
             entry = GazetteerEntry(key=f"place/geonames-{city['geonameid']}", cls="City",
-                                   label=city["name"], iso=None, geonames=city["geonameid"])
+                                   label=city["name"], iso=None, geonames=city["geonameid"],
+                                   country=city.get("countrycode"))
             self._add(city["name"], entry, overwrite=False)
         # ISO 3166-2 first-level subdivisions: provinces, states, regions
         for sub in pycountry.subdivisions:
@@ -107,7 +110,7 @@ class Gazetteer:
                 continue
             english = " ".join(_SUBDIVISION_WORDS.get(w, w) for w in sub.name.split())
             entry = GazetteerEntry(key=f"place/{sub.code}", cls="Province", label=english,
-                                   iso=sub.code)
+                                   iso=sub.code, country=sub.country_code)
             core = re.sub(r"\s+(" + "|".join(PLACE_SUFFIXES) + r")$", "", english)
             core_first = core.split()[0] if core.split() else core
             for name in {sub.name, english, core}:
@@ -128,6 +131,10 @@ class Gazetteer:
             return  # regions called "Centre" or "Capital" would swallow "the Centre" of a text
         if overwrite or name not in self.by_name:
             self.by_name[name] = entry
+        # "Bogota" for "Bogotá", "Sao Paulo" for "São Paulo": news in English often drops accents
+        plain = without_accents(name)
+        if plain != name and plain not in self.by_name:
+            self.by_name[plain] = entry
 
     def lookup(self, name: str) -> GazetteerEntry | None:
         """The entry a name refers to, trying the name as written, without 'the', and with place suffixes off."""
@@ -149,6 +156,10 @@ class Gazetteer:
     def country(self, name: str) -> GazetteerEntry | None:
         entry = self.lookup(name)
         return entry if entry and entry.cls == "Country" else None
+
+
+def without_accents(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 def slug_key(text: str) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterator
+from functools import lru_cache
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
@@ -551,7 +552,7 @@ def _acronyms_take_their_class(spans: list[Span], pairs: list[tuple[Span, Span]]
     relabelled: dict[tuple[int, int], Span] = {}
     for span in spans:
         cls = classes.get(name_text(span))
-        if cls and cls != span.label_ and _is_acronym(span):
+        if cls and cls != span.label_ and (_is_acronym(span) or len(span) == 1):
             new = Span(span.doc, span.start, span.end, label=cls)
             for attr in ("coop_alias", "coop_edition", "coop_short_form"):
                 setattr(new._, attr, getattr(span._, attr))
@@ -586,7 +587,7 @@ def _is_acronym(span: Span) -> bool:
 
 
 def _bracketed_aliases(doc: Doc, spans: list[Span]) -> list[tuple[Span, Span]]:
-    """(full name, acronym) pairs written "Full Name (ACR)" or "ACR (Full Name)"."""
+    """(full name, acronym) pairs written "Full Name (ACR)" or "ACR (Full Name)" (or "(Norad)")."""
     pairs = []
     for a, b in zip(spans, spans[1:]):
         if b.start != a.end + 1 or doc[a.end].text != "(" or b.end >= len(doc) or doc[b.end].text != ")":
@@ -595,7 +596,33 @@ def _bracketed_aliases(doc: Doc, spans: list[Span]) -> list[tuple[Span, Span]]:
             pairs.append((a, b))
         elif _is_acronym(a) and not _is_acronym(b):
             pairs.append((b, a))
+        elif len(b) == 1 and is_contraction(b.text, name_text(a)):
+            pairs.append((a, b))
+        elif len(a) == 1 and is_contraction(a.text, name_text(b)):
+            pairs.append((b, a))
     return pairs
+
+
+def is_contraction(short: str, full: str) -> bool:
+    """ "Norad" for "Norwegian Agency for Development Cooperation", "Mercosur" for "Mercado
+    Comun del Sur": one capitalised word spelt by the beginnings of at least two of the full
+    name's words, in order (words may be skipped)."""
+    if not re.fullmatch(r"[A-Z][a-z]{2,11}", short):
+        return False
+    words = [w.lower() for w in re.findall(r"[^\W\d_]+", full)]
+    letters = short.lower()
+    if len(words) < 2 or words[0][0] != letters[0]:
+        return False
+
+    @lru_cache(maxsize=None)  # memoised: a hostile name cannot make the search exponential
+    def spelt(i: int, word: int, at: int, jumped: bool) -> bool:
+        if i == len(letters):
+            return jumped
+        if at < len(words[word]) and words[word][at] == letters[i] and spelt(i + 1, word, at + 1, jumped):
+            return True
+        return any(words[k][0] == letters[i] and spelt(i + 1, k, 1, True) for k in range(word + 1, len(words)))
+
+    return spelt(1, 0, 1, False)
 
 
 def _has_body_head(tokens: Span) -> bool:
@@ -635,11 +662,26 @@ _BOILERPLATE = re.compile(
     re.IGNORECASE)
 
 
+# "BEIJING, March 3 (Xinhua) --", "LIMA (Reuters) -": the agency credited in a dateline
+_DATELINE_CREDIT = re.compile(
+    r"^\s*[A-Z][A-Z .'-]*[A-Z](?:/[A-Z][A-Z .'-]*[A-Z])?"      # the place, in capitals
+    r"(?:,\s*[A-Z][a-z]{2,}\.?\s+\d{1,2}(?:,?\s+\d{4})?)?"       # ", March 3" / ", Nov. 5, 2024"
+    r"\s*\((?P<credit>[^()\n]{1,40})\)\s*(?:--|-|\u2013|\u2014)")
+
+
 def _boilerplate_tokens(doc: Doc) -> set[int]:
-    """Tokens of short lines that are bylines, credits or page furniture, not news."""
+    """Tokens of short lines that are bylines, credits or page furniture, not news; and the
+    agency a dateline credits."""
     result: set[int] = set()
     for match in re.finditer(r"[^\n]+", doc.text):
         line = match.group(0)
+        credit = _DATELINE_CREDIT.match(line)
+        initials = "".join(w[0] for w in credit.group("credit").split() if w[0].isupper()) if credit else ""
+        if credit and initials != line[:credit.start("credit")].strip(" (").replace(".", ""):  # not "WHO (World Health Organization) -"
+            span = doc.char_span(match.start() + credit.start("credit"), match.start() + credit.end("credit"),
+                                 alignment_mode="expand")
+            if span is not None:
+                result.update(range(span.start, span.end))
         byline = re.match(r"^\s*by\s", line, re.IGNORECASE)
         if byline and (not re.match(r"^\s*by\s+[A-Z][a-z]", line) or line.rstrip().endswith(".")):
             continue  # "By 2023 the Network had ...", "By then, ..." are sentences
