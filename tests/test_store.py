@@ -220,7 +220,13 @@ def test_default_graph_is_the_merge_of_the_documents_each_triple_once(tmp_path):
 
 
 def _table_bytes(path) -> int:
-    return sum(p.stat().st_size for p in path.iterdir() if p.suffix == ".sst")
+    total = 0
+    for table in path.glob("*.sst"):
+        try:
+            total += table.stat().st_size
+        except FileNotFoundError:  # merged away by a background compaction meanwhile
+            pass
+    return total
 
 
 @pytest.mark.parametrize("flush_bytes, flushed", [(1, True), (Store.FLUSH_BYTES, False)])
@@ -229,12 +235,12 @@ def test_writes_reach_the_table_files_every_flush_bytes(tmp_path, extract, flush
     # as the build goes, not only when the store is closed
     path = tmp_path / "db"
     with Store.open(path, flush_bytes=flush_bytes) as store:
-        sizes = [_table_bytes(path)]
+        before = _table_bytes(path)
         for number, text in enumerate((ONE, TWO, TWO_CHANGED)):
             store.ingest(extract(text, name=f"doc{number}.txt"))
-            sizes.append(_table_bytes(path))
-        grew = all(after > before for before, after in zip(sizes, sizes[1:]))
-        assert grew is flushed, sizes
+        after = _table_bytes(path)
+        # three small documents make a few kB of tables once flushed (compaction may merge them)
+        assert (after > before + 2000) is flushed, (before, after)
     with Store.open(path, read_only=True) as reopened:
         assert len(reopened.documents()) == 3
 
