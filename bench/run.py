@@ -51,9 +51,12 @@ def machine() -> list[str]:
     ram = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
                    if line.startswith("MemTotal"))) / 1024 / 1024
     import pyoxigraph
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                            text=True).stdout.strip() or "unknown"
     return [f"CPU: {cpu}, {os.cpu_count()} cores (shared with other work), RAM {ram:.0f} GiB",
             f"Python {platform.python_version()}, spaCy {spacy.__version__}, pyoxigraph {pyoxigraph.__version__}, "
-            f"{platform.system()} {platform.release()}"]
+            f"{platform.system()} {platform.release()}",
+            f"coop-kg at commit {commit}"]
 
 
 # -- 1. extraction throughput -------------------------------------------------------------------
