@@ -40,6 +40,10 @@ CASES = [
      {("Peru", "memberOf", "Andean Community")}),
     ("Maria Lopez, director of the Andean Water Council, opened the session.",
      {("Maria Lopez", "memberOf", "Andean Water Council")}),
+    # a post in "the department": the department last named, not merely the last body
+    ("The forum was hosted by the Cusco Department of Tourism and the Andean Hotel Institute. "
+     "Prices rose, said Juan Perez, deputy director of the department.",
+     {("Juan Perez", "memberOf", "Cusco Department of Tourism")}),
 ]
 
 
@@ -85,6 +89,9 @@ def test_every_relation_has_evidence(extract):
     ("The court read Portugal's ASEAN accession treaty.", ("ASEAN", "partOf", "Portugal")),
     # a person's post is in a body, not in another person
     ("Maria Lopez, deputy of minister Juan Perez, spoke.", ("Maria Lopez", "memberOf", "Juan Perez")),
+    # nor in a body the next sentence names
+    ("Prices rose, said Juan Perez, a senior economist.\n\nThe Andean Hotel Institute opened a school.",
+     ("Juan Perez", "memberOf", "Andean Hotel Institute")),
 ])
 def test_constructions_that_are_not_relations(extract, text, unwanted):
     assert unwanted not in relation_labels(extract(text))

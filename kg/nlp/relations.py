@@ -265,7 +265,13 @@ class RelationExtractor:
             wanted = head_class(token.lemma_) or ("Event" if token.lemma_ in {"event", "meeting"} else None)
             if wanted is None:
                 return []
-            for span in reversed(before[-15:]):
+            recent = list(reversed(before[-15:]))
+            # "the department": the latest name whose head is that noun, before any other body
+            for span in recent:
+                head = head_token(span)
+                if head is not None and _same_noun(head.lemma_, token.lemma_):
+                    return [span]
+            for span in recent:
                 if TOP_CLASS.get(span.label_) == TOP_CLASS.get(wanted):
                     return [span]
             return []
@@ -722,7 +728,7 @@ class RelationExtractor:
         for span in spans:
             if span.end + 2 >= len(doc) or doc[span.end].text != ",":
                 continue
-            window = doc[span.end + 1:min(len(doc), span.end + 14)]
+            window = doc[span.end + 1:min(span.sent.end, span.end + 14)]  # never into the next sentence
             lead_words: list[str] = []
             for token in window:
                 if self.span_of(token) is not None or token.text in {",", ";", "."}:
@@ -759,6 +765,9 @@ class RelationExtractor:
         for token in window:
             if token.dep_ == "prep" and token.lower_ in {"of", "at", "in"}:
                 names = self.pobj_names(token)
+                # "director of the department": the department last named
+                names = names or [found for pobj in token.children if pobj.dep_ == "pobj" and _is_definite(pobj)
+                                  for found in self._coreferent(pobj)]
                 if names:
                     return names[0]
         for token in window:
@@ -839,3 +848,10 @@ def _token_index(doc: Doc, spans: list[Span]) -> dict[int, Span]:
         for i in range(span.start, span.end):
             at.setdefault(i, span)
     return at
+
+
+def _same_noun(a: str, b: str) -> bool:
+    """ "Centre" and "center", "Programme" and "program" are one noun."""
+    spelling = {"centre": "center", "programme": "program"}
+    a, b = a.lower(), b.lower()
+    return spelling.get(a, a) == spelling.get(b, b)
