@@ -697,7 +697,9 @@ def serve(store: Path | None, graphs: list[Path], limits: Limits, host: str, por
         if store is not None:
             holder = Store.open(store, read_only=True)
             holder.close()
-            holder = Store.open(store)  # the writer's lock: no build changes the store while served
+            # the writer's lock: no build changes the store while served; never reopened under
+            # the threads that answer requests
+            holder = Store.open(store, reopen_bytes=0)
             source, label = ("store", str(store)), str(store)
         else:
             from .query import load_graph

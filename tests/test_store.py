@@ -258,3 +258,20 @@ def test_store_rows_hold_the_same_rdflib_terms_as_the_graph(tmp_path, extract):
     assert from_store == from_graph
     typed = {row[2].datatype for row in from_store if getattr(row[2], "datatype", None)}
     assert len(typed) >= 2, typed  # dates and numbers, not only plain strings
+
+
+@pytest.mark.parametrize("reopen_bytes, held, reopens", [(1, False, 2), (1, True, 0), (0, False, 0)])
+def test_a_long_build_reopens_the_database_unless_someone_holds_it(tmp_path, extract, reopen_bytes, held,
+                                                                     reopens):
+    path = tmp_path / "db"
+    with Store.open(path, reopen_bytes=reopen_bytes) as store:
+        holder = store.oxigraph if held else None  # code that took Store.oxigraph keeps a working store
+        for number, text in enumerate((ONE, TWO)):
+            store.ingest(extract(text, name=f"doc{number}.txt"))
+        # RocksDB starts a new LOG, keeping the last as LOG.old.*, each time the database opens
+        assert len(list(path.glob("LOG.old.*"))) == reopens
+        assert partners(store, "Chile") == {"Peru", "Bolivia"}
+        if holder is not None:
+            assert holder is store.oxigraph and len(holder) > 0
+    with Store.open(path, read_only=True) as reopened:
+        assert len(reopened.documents()) == 2
