@@ -34,7 +34,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 REAL = ROOT.parent / "shared" / "corpus" / "real"
 WORK = Path(os.environ.get("KG_BENCH_DIR", "/tmp/bench-work"))
-KG = [str(Path(sys.executable).parent / "kg")]
 
 PARAMS = {"partners-of": {"entity": "Japan"}, "documents-mentioning": {"entity": "Japan"},
           "entity-facts": {"entity": "Japan"}, "figures-of": {"entity": "Japan"},
@@ -198,23 +197,6 @@ def copies(name: str, files: list[Path], count: int) -> Path:
     return folder
 
 
-def timed_build(corpus: Path, store: Path) -> float:
-    start = time.perf_counter()
-    subprocess.run(KG + ["build", str(corpus), "--store", str(store), "--quiet"], check=True,
-                   cwd=ROOT, env={**os.environ, "PYTHONWARNINGS": "ignore"})
-    return time.perf_counter() - start
-
-
-def rebuild(files: list[Path], count: int) -> dict:
-    corpus = copies(f"corpus-{count}", files, count)
-    store = WORK / f"rebuild-{count}.db"
-    shutil.rmtree(store, ignore_errors=True)
-    first = timed_build(corpus, store)
-    second = timed_build(corpus, store)
-    shutil.rmtree(store, ignore_errors=True)
-    return {"docs": count, "first_s": first, "second_s": second, "ratio": second / first}
-
-
 # `kg build` in a process of its own that reports its peak RSS as it ends: VmHWM belongs to the
 # process's own address space, while ru_maxrss (getrusage, wait4) also counts the memory of the
 # parent that forked it, before exec -- here the benchmark itself, with a spaCy pipeline loaded.
@@ -231,7 +213,7 @@ sys.exit(code)
 """
 
 
-def peak_build(corpus: Path, store: Path, *extra: str) -> tuple[float, float]:
+def measured_build(corpus: Path, store: Path, *extra: str) -> tuple[float, float]:
     """(seconds, peak RSS in MB) of one `kg build --store` process."""
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", _PEAK_OF_KG, "build", str(corpus), "--store", str(store),
@@ -242,6 +224,16 @@ def peak_build(corpus: Path, store: Path, *extra: str) -> tuple[float, float]:
     if done.returncode != 0 or peak is None:
         raise SystemExit(f"kg build {corpus} failed:\n{done.stderr[-2000:]}")
     return seconds, int(peak.group(1)) / 1024
+
+
+def rebuild(files: list[Path], count: int) -> dict:
+    corpus = copies(f"corpus-{count}", files, count)
+    store = WORK / f"rebuild-{count}.db"
+    shutil.rmtree(store, ignore_errors=True)
+    first, _ = measured_build(corpus, store)
+    second, _ = measured_build(corpus, store)
+    shutil.rmtree(store, ignore_errors=True)
+    return {"docs": count, "first_s": first, "second_s": second, "ratio": second / first}
 
 
 def store_figures(path: Path) -> dict:
@@ -260,7 +252,7 @@ def memory(files: list[Path], counts: list[int]) -> list[dict]:
         corpus = copies(f"corpus-{count}", files, count)
         store = WORK / f"memory-{count}.db"
         shutil.rmtree(store, ignore_errors=True)
-        seconds, rss = peak_build(corpus, store)
+        seconds, rss = measured_build(corpus, store)
         rows.append({"docs": count, "seconds": seconds, "rss_mb": rss, **store_figures(store)})
         shutil.rmtree(store, ignore_errors=True)
     return rows
@@ -278,10 +270,10 @@ def dask_engine(files: list[Path], count: int) -> dict:
     local, remote = WORK / "dask-local.db", WORK / "dask-remote.db"
     for path in (local, remote):
         shutil.rmtree(path, ignore_errors=True)
-    local_s, _ = peak_build(corpus, local)
+    local_s, _ = measured_build(corpus, local)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, memory_limit="4GiB",
                       dashboard_address=None, silence_logs=40) as cluster:
-        remote_s, _ = peak_build(corpus, remote, "--engine", "dask", "--scheduler", cluster.scheduler_address)
+        remote_s, _ = measured_build(corpus, remote, "--engine", "dask", "--scheduler", cluster.scheduler_address)
     graphs = []
     for path in (local, remote):
         with Store.open(path, read_only=True) as store:

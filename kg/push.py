@@ -77,9 +77,7 @@ def push(source: Store | Graph, endpoint: str | None = None, graph_store: str | 
     done = []
     for name, data, count in graphs_of(source, target):
         if graph_store:
-            selector = urlencode({"graph": name}) if name else "default"
-            separator = "&" if "?" in graph_store else "?"
-            _send(f"{graph_store}{separator}{selector}", "PUT", data, "text/turtle", name, timeout)
+            _send(_graph_url(graph_store, name), "PUT", data, "text/turtle", name, timeout)
         else:
             where = f"GRAPH {ox.NamedNode(name)}" if name else "DEFAULT"
             body = data.decode("utf-8")
@@ -89,8 +87,7 @@ def push(source: Store | Graph, endpoint: str | None = None, graph_store: str | 
         done.append(Pushed(name, count))
     for name in stale:
         if graph_store:
-            separator = "&" if "?" in graph_store else "?"
-            _send(f"{graph_store}{separator}{urlencode({'graph': name})}", "DELETE", None, None, name, timeout)
+            _send(_graph_url(graph_store, name), "DELETE", None, None, name, timeout)
         else:
             _send(endpoint, "POST", f"DROP SILENT GRAPH {ox.NamedNode(name)}".encode("utf-8"),
                   "application/sparql-update", name, timeout)
@@ -102,32 +99,35 @@ def server_document_graphs(query_endpoint: str, timeout: float = 120.0) -> set[s
     """The named graphs on the server whose IRIs are coop-kg document IRIs."""
     sparql = ("SELECT DISTINCT ?g WHERE { GRAPH ?g { } FILTER(STRSTARTS(STR(?g), "
               f"{Literal(DOCUMENT_GRAPHS).n3()})) }}")
-    request = urllib.request.Request(query_endpoint, data=sparql.encode("utf-8"), method="POST", headers={
-        "Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"})
+    what = "listing the server's graphs"
+    body = _request(urllib.request.Request(query_endpoint, data=sparql.encode("utf-8"), method="POST", headers={
+        "Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"}), what, timeout)
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            answer = Result.parse(BytesIO(response.read()), format="json")
-    except urllib.error.HTTPError as error:
-        reason = error.read(500).decode("utf-8", errors="replace").strip()
-        raise PushError(f"listing the server's graphs: {query_endpoint} answered HTTP {error.code}: "
-                        f"{reason or error.reason}") from error
-    except (urllib.error.URLError, OSError) as error:
-        raise PushError(f"listing the server's graphs: cannot reach {query_endpoint}: "
-                        f"{getattr(error, 'reason', error)}") from error
+        answer = Result.parse(BytesIO(body), format="json")
     except Exception as error:  # not a SPARQL JSON result: probably not a query endpoint
-        raise PushError(f"listing the server's graphs: {query_endpoint} did not answer with SPARQL "
-                        f"results: {error}") from error
+        raise PushError(f"{what}: {query_endpoint} did not answer with SPARQL results: {error}") from error
     return {str(row[0]) for row in answer if row[0] is not None}
+
+
+def _graph_url(graph_store: str, name: str | None) -> str:
+    """The Graph Store Protocol URL of graph `name` (None: the default graph)."""
+    separator = "&" if "?" in graph_store else "?"
+    return f"{graph_store}{separator}{urlencode({'graph': name}) if name else 'default'}"
 
 
 def _send(url: str, method: str, data: bytes | None, media: str | None, name: str | None,
           timeout: float) -> None:
     headers = {"Content-Type": f"{media}; charset=utf-8"} if media else {}
-    request = urllib.request.Request(url, data=data, method=method, headers=headers)
-    what = name or "the default graph"
+    _request(urllib.request.Request(url, data=data, method=method, headers=headers),
+             name or "the default graph", timeout)
+
+
+def _request(request: urllib.request.Request, what: str, timeout: float) -> bytes:
+    """The body of the answer; a refusal or an unreachable server is a PushError naming `what`."""
+    url = request.full_url
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            response.read()
+            return response.read()
     except urllib.error.HTTPError as error:
         reason = error.read(500).decode("utf-8", errors="replace").strip()
         raise PushError(f"{what}: {url} answered HTTP {error.code}: {reason or error.reason}") from error

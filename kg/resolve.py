@@ -16,7 +16,7 @@ from .model import Document, Entity, Evidence, Extraction, Figure, Mention, Rela
 from .namespace import SYMMETRIC_RELATIONS, slug
 from .text import normalise_name
 from .nlp.gazetteer import gazetteer
-from .nlp.lexicon import TOP_CLASS, head_class
+from .nlp.lexicon import TOP_CLASS, canonical_noun, head_class
 from .nlp import figures as _figures  # noqa: F401  (Doc._.coop_figures)
 from .nlp import relations as _relations  # noqa: F401  (Doc._.coop_relations)
 from .nlp.names import SPAN_KEY, head_token, is_acronym_text, name_text
@@ -186,8 +186,7 @@ def _head_text(span: Span) -> str:
 
 
 def _canonical_head(word: str) -> str:
-    word = word.lower()
-    return {"centre": "center", "programme": "program"}.get(word, word) if head_class(word) else word
+    return canonical_noun(word) if head_class(word) else word.lower()
 
 
 def extract(document: Document, doc: Doc) -> Extraction:

@@ -94,6 +94,15 @@ ORDINAL_WORDS = {
 }
 
 
+_SPELLINGS = {"centre": "center", "programme": "program"}
+
+
+def canonical_noun(word: str) -> str:
+    """One spelling of a noun: "Centre" and "center" are the same head."""
+    word = word.lower()
+    return _SPELLINGS.get(word, word)
+
+
 def head_class(word: str) -> str | None:
     """The class a head noun gives a name, or None."""
     return HEAD_NOUNS.get(word.lower())

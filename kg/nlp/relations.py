@@ -16,7 +16,7 @@ from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span, Token
 
 from .gazetteer import gazetteer
-from .lexicon import ORDINAL_WORDS, PERSON_ROLES, TOP_CLASS, TYPE_NOUNS_AFTER_NAME, head_class
+from .lexicon import ORDINAL_WORDS, PERSON_ROLES, TOP_CLASS, TYPE_NOUNS_AFTER_NAME, canonical_noun, head_class
 from .names import SPAN_KEY, head_token
 
 if not Doc.has_extension("coop_relations"):
@@ -269,7 +269,7 @@ class RelationExtractor:
             # "the department": the latest name whose head is that noun, before any other body
             for span in recent:
                 head = head_token(span)
-                if head is not None and _same_noun(head.lemma_, token.lemma_):
+                if head is not None and canonical_noun(head.lemma_) == canonical_noun(token.lemma_):
                     return [span]
             for span in recent:
                 if TOP_CLASS.get(span.label_) == TOP_CLASS.get(wanted):
@@ -848,10 +848,3 @@ def _token_index(doc: Doc, spans: list[Span]) -> dict[int, Span]:
         for i in range(span.start, span.end):
             at.setdefault(i, span)
     return at
-
-
-def _same_noun(a: str, b: str) -> bool:
-    """ "Centre" and "center", "Programme" and "program" are one noun."""
-    spelling = {"centre": "center", "programme": "program"}
-    a, b = a.lower(), b.lower()
-    return spelling.get(a, a) == spelling.get(b, b)
