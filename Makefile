@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install browser demo test clean constraints bench
+.PHONY: install browser demo test clean constraints bench train
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,12 @@ test: install browser
 # re-pin after a deliberate upgrade: make constraints
 constraints: install
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e ' > constraints.txt
+
+# the learned parts of extraction, from the annotated material in ../shared (deterministic:
+# the same data gives the same bytes); the results ship in kg/nlp/trained/
+SHARED ?= ../shared
+train: install
+	$(BIN)/python tools/train_entities.py --shared $(SHARED)
 
 clean:
 	rm -rf out .pytest_cache

@@ -31,6 +31,10 @@ from .lexicon import (
 )
 
 SPAN_KEY = "coop_names"
+# What decided a name's class (span._.coop_evidence). A name found by capitalisation alone
+# whose class is the recogniser's guess has no stronger evidence than the recogniser: where
+# the recogniser cuts those words differently, its names and labels are kept instead.
+WEAK_EVIDENCE = {"ner", "person-context"}
 _OPEN_QUOTES = {'"', "\u201c", "\u2018", "'", "\u00ab"}
 _CLOSE_QUOTES = {'"', "\u201d", "\u2019", "'", "\u00bb"}
 _ORDINAL = re.compile(r"^\d+(st|nd|rd|th)$", re.IGNORECASE)
@@ -59,6 +63,8 @@ if not Span.has_extension("coop_dateline"):
     Span.set_extension("coop_dateline", getter=lambda span: is_dateline(span))
 if not Span.has_extension("coop_edition"):
     Span.set_extension("coop_edition", default=None)
+if not Span.has_extension("coop_evidence"):
+    Span.set_extension("coop_evidence", default="ner")
 
 
 def is_dateline(span: Span) -> bool:
@@ -115,12 +121,18 @@ class NameFinder:
         # bylines, credits and share buttons name no one the story is about
         boilerplate = _boilerplate_tokens(doc)
         taken = [i in boilerplate for i in range(len(doc))]
-        for start, end in self._runs(doc, headline):
-            for span in self._typed(doc, start, end):
-                if not any(taken[span.start:span.end]):
-                    spans.append(span)
-                    for i in range(span.start, span.end):
-                        taken[i] = True
+        found = [span for start, end in self._runs(doc, headline) for span in self._typed(doc, start, end)]
+        # names with evidence of their own first; then the others, unless the recogniser
+        # cuts those words otherwise
+        for weak in (False, True):
+            for span in found:
+                if (span._.coop_evidence in WEAK_EVIDENCE) != weak or any(taken[span.start:span.end]):
+                    continue
+                if weak and self._recogniser_cuts_otherwise(span, taken):
+                    continue
+                spans.append(span)
+                for i in range(span.start, span.end):
+                    taken[i] = True
         if self.use_ner:
             for ent in doc.ents:
                 if any(taken[ent.start:ent.end]):
@@ -137,6 +149,15 @@ class NameFinder:
         doc.spans[SPAN_KEY] = spans
         doc._.coop_alias_pairs = pairs
         return doc
+
+    def _recogniser_cuts_otherwise(self, span: Span, taken: list[bool]) -> bool:
+        """Does the statistical recogniser find names over these words with other bounds
+        (among the words no stronger name has taken)?"""
+        if not self.use_ner:
+            return False
+        overlapping = [e for e in span.doc.ents if e.start < span.end and span.start < e.end
+                       and e.label_ in _NER_CLASS and not any(taken[e.start:e.end])]
+        return bool(overlapping) and any((e.start, e.end) != (span.start, span.end) for e in overlapping)
 
     # -- finding runs of name words ----------------------------------------------------
     def _runs(self, doc: Doc, headline: set[int]) -> Iterator[tuple[int, int]]:
@@ -349,7 +370,7 @@ class NameFinder:
         core = doc[name_start:end]
         if not len(core):
             return
-        cls = self._classify(doc, core)
+        cls, evidence = self._classify(doc, core)
         if edition and TOP_CLASS.get(cls or "") not in {"Event", "Program"}:
             # "1986 U.S.-Japan accord" or "the first Ministry": a number before a name that
             # has no editions belongs to the sentence, not to the name
@@ -370,14 +391,15 @@ class NameFinder:
             head = head_token(core)
             if noun_cls == "Facility" and not bracketed:
                 alias = name_text(core)
-                cls = noun_cls
+                cls, evidence = noun_cls, "type-noun"
                 end = after + 1
                 tokens = doc[start:end]
             elif cls is None or head is None or head_class(head.text) is None:
-                cls = noun_cls  # the noun knows better than a guess from the NER
+                cls, evidence = noun_cls, "type-noun"  # the noun knows better than a guess from the NER
         if cls is None:
             return
         span = Span(doc, start, end, label=cls)
+        span._.coop_evidence = "edition" if edition else evidence
         if edition:
             span._.coop_edition = edition
             span._.coop_alias = name_text(core)
@@ -389,44 +411,48 @@ class NameFinder:
             span._.coop_short_form = True  # "the Center": resolved to the name it stands for
         yield span
 
-    def _classify(self, doc: Doc, core: Span) -> str | None:
+    def _classify(self, doc: Doc, core: Span) -> tuple[str | None, str]:
+        """The class of a name and the evidence that decided it."""
         text = name_text(core)
         entry = self.gazetteer.lookup(text) or (text.isupper() and len(text) > 3 and self.gazetteer.lookup(text.title()))
         if entry:
-            return entry.cls
+            return entry.cls, "gazetteer"
         if _is_compound_of_known(self.gazetteer, core):
-            return None  # "Kenya-Finland" as in "Kenya-Finland cooperation": two names, not a third
+            return None, "compound-of-names"  # "Kenya-Finland" as in "Kenya-Finland cooperation"
         if len(core) == 1 and core[0].ent_type_ == "NORP":
-            return None  # "Mexican", "British": adjectives of nationality, not names
+            return None, "nationality"  # "Mexican", "British": adjectives, not names
         if all(t.ent_type_ == "PERSON" for t in core) and len(core) >= 2 and core[0].ent_iob_ == "B" and \
                 (core.end >= len(doc) or doc[core.end].ent_iob_ != "I"):
-            return "Person"
+            return "Person", "ner"
         acronym = _is_acronym(core)
         if acronym and core.start >= 2 and doc[core.start - 1].text == "(" and doc[core.start - 2].is_lower:
-            return None  # "science, technology and innovation (STI)": short for a common phrase
+            return None, "acronym-of-phrase"  # "science, technology and innovation (STI)"
         if acronym and name_text(core) in self.defined_acronyms:
-            return "Organization"  # explained in brackets; the full name decides its class
+            return "Organization", "defined-acronym"  # the full name decides its class later
         if not acronym and self._looks_like_person(doc, core):
-            return "Person"
+            return "Person", "person-context"
         head = head_token(core)
         if head is not None:
             cls = head_class(head.text)
             if cls:
-                return cls
+                return cls, "head-noun"
+        if len(core) == 2 and TOP_CLASS.get(head_class(core[0].text) or "") == "Organization":
+            return head_class(core[0].text), "head-noun-first"  # "Universidad Andina": the head comes first
         ner = _majority_ner(core)
         if ner in _NER_CLASS and not (acronym and ner == "PERSON"):
             if ner in {"GPE", "LOC"}:
                 # a place the gazetteer does not know is a small one-word place or a region
                 # named after a known one ("East Africa"); a longer unknown "place" with a
                 # hyphenated prefix is a body named after places
-                if len(core) == 1 or (core[0].text in _DIRECTIONS and self.gazetteer.lookup(core[1:].text)):
-                    return "Place"
-                return "Organization"
-            return _NER_CLASS[ner]
+                if not any(t.text in {"-", "\u2013", "/"} for t in core):
+                    return "Place", "ner"
+                return "Organization", "ner"
+            return _NER_CLASS[ner], "ner"
         if len(core) == 1 and core[0].is_upper and len(core[0]) >= 2:
             # an acronym; typed later from what it abbreviates, or as an Organization
-            return "Organization" if core[0].ent_type_ in {"ORG", ""} and _defined_or_acting(core) else None
-        return None
+            if core[0].ent_type_ in {"ORG", ""} and _defined_or_acting(core):
+                return "Organization", "acting-acronym"
+        return None, "no-evidence"
 
     def _looks_like_person(self, doc: Doc, core: Span) -> bool:
         if core.start > 0 and doc[core.start - 1].text in PERSON_TITLES:
