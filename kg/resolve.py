@@ -67,6 +67,8 @@ def resolve(doc: Doc) -> tuple[dict[str, Entity], dict[tuple[int, int], str]]:
         a, b = index.get((long_span.start, long_span.end)), index.get((short_span.start, short_span.end))
         if a is not None and b is not None:
             uf.union(a, b)
+    for short, long in _people_named_in_part(full):
+        uf.union(long, short)
 
     groups: dict[int, list[Span]] = {}
     for i, span in enumerate(full):
@@ -104,6 +106,25 @@ def resolve(doc: Doc) -> tuple[dict[str, Entity], dict[tuple[int, int], str]]:
             entities[antecedent].aliases.add(name_text(span))
             entities[antecedent].mentions.append(_mention(span, entities[antecedent].cls))
     return entities, span_keys
+
+
+def _people_named_in_part(spans: list[Span]) -> list[tuple[int, int]]:
+    """(short, full) indices where a person is named again by the first or last words of
+    their full name ("Aschen" after "Maria Aschen", "Li" after "Li Wen"), when exactly one
+    person of the document has a name that begins or ends so."""
+    people = {i: name_text(s).split() for i, s in enumerate(spans) if s.label_ == "Person"}
+    full_names: dict[str, int] = {}
+    for i, words in people.items():
+        full_names.setdefault(" ".join(words).lower(), i)
+    pairs = []
+    for i, words in people.items():
+        n = len(words)
+        candidates = {name for name in full_names
+                      if len(name.split()) > n and (name.split()[:n] == [w.lower() for w in words]
+                                                    or name.split()[-n:] == [w.lower() for w in words])}
+        if len(candidates) == 1:
+            pairs.append((i, full_names[candidates.pop()]))
+    return pairs
 
 
 def _names_of(span: Span) -> list[str]:

@@ -141,3 +141,38 @@ def test_places_written_without_accents_are_found(extract, written, label):
 def test_places_inside_names_need_their_country(extract, text, place, expected):
     keys = set(extract(text).entities)
     assert (place in keys) is expected, keys
+
+
+@pytest.mark.parametrize(
+    "text, person",
+    [
+        ("The talks were opened by H.E. Tomas Verhoven, the envoy of Norland.", "Tomas Verhoven"),
+        ('"We are ready," the envoy added. Said Ilse Marten: "So are we."', "Ilse Marten"),
+        ("The Norlandic Ambassador to Ghana Pieter Vanloo spoke first.", "Pieter Vanloo"),
+        ("The forum was opened by Norlandic President Anneke Holt.", "Anneke Holt"),
+    ],
+)
+def test_a_persons_name_starts_after_titles_posts_and_verbs_of_saying(extract, text, person):
+    people = [label for label, cls in names_by_class(extract(text)).items() if cls == "Person"]
+    assert people == [person]
+
+
+def test_a_person_named_again_by_part_of_the_name_is_one_entity(extract):
+    extraction = extract("Marta Okonkwo leads the Lagos Water Board. Okonkwo said the board would grow.")
+    people = [e for e in extraction.entities.values() if e.cls == "Person"]
+    assert [p.label for p in people] == ["Marta Okonkwo"]
+    assert "Okonkwo" in people[0].aliases
+
+
+@pytest.mark.parametrize(
+    "text, adjective",
+    [
+        ("The Kenyan delegation met the Norland Water Board.", "Kenyan"),
+        ("The Kuwaiti fund will pay for the new road.", "Kuwaiti"),
+        ("Talks in the Central Asian region went on for a week.", "Central Asian"),
+        ("The Kazakh side signed the plan on Monday.", "Kazakh"),
+        ("The Ambassador thanked the Norland Water Board.", "Ambassador"),
+    ],
+)
+def test_nationality_adjectives_and_bare_posts_are_no_names(extract, text, adjective):
+    assert adjective not in names_by_class(extract(text))

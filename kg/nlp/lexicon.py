@@ -79,6 +79,16 @@ PERSON_TITLES = {"Mr", "Mr.", "Mrs", "Mrs.", "Ms", "Ms.", "Dr", "Dr.", "Prof", "
                  "Professor", "Sir", "Madam", "President", "Minister", "Premier", "Ambassador",
                  "Chairman", "Secretary-General"}
 
+# Forms of address written before a person's name, compared without case and final dot.
+HONORIFICS = set(
+    "mr mrs ms miss mx dr prof professor sir dame lord lady madam mme mlle he h.e excellency "
+    "hon honourable honorable rev reverend fr father sister brother sheikh shaikh imam rabbi "
+    "dato datuk datin tan sri pehin haji hajah pengiran tun "
+    "gen lt col capt maj sgt adm cmdr rep sen gov amb pres".split()
+)
+# Verbs of saying that open a sentence before the speaker's name: "Said Ana Ruiz: ..."
+SAYING_VERBS = {"said", "says", "added", "adds", "noted", "explained", "stressed"}
+
 # Lower-case nouns that turn a preceding name into a thing of that kind:
 # 'a "Green Wave" laboratory', 'the X scheme'.
 TYPE_NOUNS_AFTER_NAME = {

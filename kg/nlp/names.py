@@ -20,11 +20,13 @@ from spacy.tokens import Doc, Span, Token
 
 from .gazetteer import gazetteer
 from .lexicon import (
+    HONORIFICS,
     JOINING_CONJUNCTIONS,
     NAME_CONNECTORS,
     ORDINAL_WORDS,
     PERSON_ROLES,
     PERSON_TITLES,
+    SAYING_VERBS,
     TOP_CLASS,
     TYPE_NOUNS_AFTER_NAME,
     head_class,
@@ -386,7 +388,8 @@ class NameFinder:
         type_noun = doc[after] if after < len(doc) else None
         alias = None
         if type_noun is not None and type_noun.is_lower and type_noun.lemma_ in TYPE_NOUNS_AFTER_NAME \
-                and not (cls in {"Country", "Province", "City", "Region", "Place"}):
+                and not (cls in {"Country", "Province", "City", "Region", "Place"}) \
+                and evidence not in {"nationality", "post"}:
             noun_cls = TYPE_NOUNS_AFTER_NAME[type_noun.lemma_]
             head = head_token(core)
             if noun_cls == "Facility" and not bracketed:
@@ -398,6 +401,8 @@ class NameFinder:
                 cls, evidence = noun_cls, "type-noun"  # the noun knows better than a guess from the NER
         if cls is None:
             return
+        if cls == "Person":
+            start = self._person_start(doc, start, end)
         span = Span(doc, start, end, label=cls)
         span._.coop_evidence = "edition" if edition else evidence
         if edition:
@@ -419,8 +424,10 @@ class NameFinder:
             return entry.cls, "gazetteer"
         if _is_compound_of_known(self.gazetteer, core):
             return None, "compound-of-names"  # "Kenya-Finland" as in "Kenya-Finland cooperation"
-        if len(core) == 1 and core[0].ent_type_ == "NORP":
-            return None, "nationality"  # "Mexican", "British": adjectives, not names
+        if (len(core) == 1 and core[0].ent_type_ == "NORP") or self._is_demonym(core):
+            return None, "nationality"  # "Mexican", "British", "the Norlandic delegation": adjectives, not names
+        if len(core) == 1 and core[0].text.lower().rstrip(".") in PERSON_ROLES | HONORIFICS:
+            return None, "post"  # "the Ambassador", "the Minister": a post, no name
         if all(t.ent_type_ == "PERSON" for t in core) and len(core) >= 2 and core[0].ent_iob_ == "B" and \
                 (core.end >= len(doc) or doc[core.end].ent_iob_ != "I"):
             return "Person", "ner"
@@ -455,7 +462,9 @@ class NameFinder:
         return None, "no-evidence"
 
     def _looks_like_person(self, doc: Doc, core: Span) -> bool:
-        if core.start > 0 and doc[core.start - 1].text in PERSON_TITLES:
+        before = doc[core.start - 1] if core.start > 0 else None
+        if before is not None and (before.text in PERSON_TITLES or (
+                before.is_title and before.text.lower().rstrip(".") in PERSON_ROLES | HONORIFICS)):
             return True
         if not (2 <= len(core) <= 4) or any(not t.is_title for t in core):
             return False
@@ -492,7 +501,9 @@ class NameFinder:
             return None
         if not any(t.pos_ == "PROPN" or (t.is_upper and len(t) > 1) for t in span):
             return None
-        if len(span) == 1 and span[0].ent_type_ == "NORP":
+        if (len(span) == 1 and span[0].ent_type_ == "NORP") or self._is_demonym(span):
+            return None
+        if len(span) == 1 and span[0].text.lower().rstrip(".") in PERSON_ROLES | HONORIFICS:
             return None
         if len(span) == 1 and span[0].is_upper:
             # acronyms: a body when explained or acting, whatever the NER guessed
@@ -510,10 +521,73 @@ class NameFinder:
             return Span(doc, start, end, label=small.cls) if small else None
         if cls == "Organization" and not any(t.pos_ == "PROPN" or t.is_upper for t in span):
             return None
+        if cls == "Person":
+            start = self._person_start(doc, start, end)
         return Span(doc, start, end, label=cls)
+
+    def _is_demonym(self, core: Span) -> bool:
+        """ "Kenyan", "Central Asian", "Kyrgyz": the adjective of a country or region (its
+        name less an ending, plus a demonym ending), unless the gazetteer knows it as a name."""
+        words = [t.text for t in core]
+        if words and words[0] in _DIRECTIONS:
+            words = words[1:]
+        if len(words) != 1 or self._is_place(core.text):
+            return False
+        return is_demonym(words[0], self.gazetteer)
+
+    def _person_start(self, doc: Doc, start: int, end: int) -> int:
+        """Where a person's name starts after what may stand before it in the same capitals:
+        forms of address ("H.E.", "Dato"), posts ("President"), nationalities and countries
+        ("Norlandic Minister", "Ambassador to Norland"), a verb of saying ("Said Ana Ruiz")."""
+        k = start
+        while end - k >= 2:
+            token = doc[k]
+            word = token.text.lower().rstrip(".")
+            lead_in = (word in HONORIFICS or word in PERSON_ROLES or token.text in PERSON_TITLES
+                       or (word in SAYING_VERBS and k == start)
+                       or (token.ent_type_ == "NORP" or token.tag_ == "JJ") and token.text[:1].isupper()
+                       or (k > 0 and doc[k - 1].lower_ in {"to", "of"} and self.gazetteer.country(token.text)))
+            if not lead_in:
+                break
+            k += 1
+        return k
 
 
 # -- helpers ---------------------------------------------------------------------------
+_DEMONYM_ENDINGS = ("ian", "ean", "an", "ese", "ish", "ic", "i", "n", "")
+
+
+@lru_cache(maxsize=4096)
+def is_demonym(word: str, gaz) -> bool:
+    """Is `word` formed from a country's or region's name ("Kuwaiti", "Brazilian",
+    "Japanese", "Kazakh")? The stem left after a demonym ending must begin a known name."""
+    if not (word[:1].isupper() and word.isalpha() and len(word) >= 4):
+        return False
+    for ending in _DEMONYM_ENDINGS:
+        if ending and not word.endswith(ending):
+            continue
+        stem = word[: len(word) - len(ending)] if ending else word
+        whole = _place_name_prefixes(gaz).get(stem.lower())
+        # "Kazakh" is "Kazakhstan" cut short; "Kenya" itself is a name, not its adjective
+        if len(stem) >= 4 and whole is not None and (ending or not whole):
+            return True
+    return False
+
+
+@lru_cache(maxsize=1)
+def _place_name_prefixes(gaz) -> dict[str, bool]:
+    """The beginnings (4 letters or more) of country and region names: True where the
+    beginning is a whole name."""
+    prefixes: dict[str, bool] = {}
+    for name, entry in gaz.by_name.items():
+        if entry.cls not in {"Country", "Region"} or " " in name:
+            continue
+        lower = name.lower()
+        for cut in range(4, len(lower) + 1):
+            prefixes[lower[:cut]] = prefixes.get(lower[:cut], False) or cut == len(lower)
+    return prefixes
+
+
 def _after_title(doc: Doc, start: int, end: int) -> int:
     """Where a person's name starts after a title: "Finance Minister Radius Prawiro"."""
     name_start = None
@@ -528,6 +602,13 @@ def _after_title(doc: Doc, start: int, end: int) -> int:
                     break
                 if not (doc[j].is_title or doc[j].lower_ in {"of", "for", "and", "&"}):
                     break
+            else:
+                # no word the recogniser calls a person: "President Anneke Holt" when only
+                # one to three capitalised words follow the post
+                rest = doc[k + 1:end]
+                if 1 <= len(rest) <= 3 and all(t.is_title and t.pos_ == "PROPN" for t in rest) \
+                        and not any(head_class(t.text) for t in rest):
+                    name_start = k + 1
     return name_start if name_start is not None else start
 
 
