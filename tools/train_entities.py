@@ -100,7 +100,7 @@ def train(shared: Path, epochs: int, seed: int = 0, limit: int | None = None):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
-    parser.add_argument("--epochs", type=int, default=8)
+    parser.add_argument("--epochs", type=int, default=16)
     parser.add_argument("--output", type=Path, default=TRAINED_NER)
     parser.add_argument("--limit", type=int, help="train on the first N sentences only (for checks)")
     args = parser.parse_args()
