@@ -176,3 +176,21 @@ def test_a_person_named_again_by_part_of_the_name_is_one_entity(extract):
 )
 def test_nationality_adjectives_and_bare_posts_are_no_names(extract, text, adjective):
     assert adjective not in names_by_class(extract(text))
+
+
+@pytest.mark.parametrize(
+    "dateline, place, cls",
+    [
+        ("OSLO, Norway (AP)\n\nThe Norland Water Board met on Monday.", "Oslo", "City"),
+        ("MEXICO CITY (AP)\n\nThe Norland Water Board met on Monday.", "Mexico City", "City"),
+    ],
+)
+def test_places_in_capitals_in_a_dateline_are_found(extract, dateline, place, cls):
+    entities = {e.label: e.cls for e in extract(dateline).entities.values()}
+    assert entities.get(place) == cls, entities
+    assert "AP" not in entities
+
+
+@pytest.mark.parametrize("text", ["The NORDA board met in Lima.", "Experts from NORDA and Peru met."])
+def test_an_unknown_acronym_is_no_place(extract, text):
+    assert names_by_class(extract(text)).get("NORDA") != "Place"

@@ -447,6 +447,8 @@ class NameFinder:
             return head_class(core[0].text), "head-noun-first"  # "Universidad Andina": the head comes first
         ner = _majority_ner(core)
         if ner in _NER_CLASS and not (acronym and ner == "PERSON"):
+            if ner in {"GPE", "LOC"} and acronym:
+                return "Organization", "ner"  # places the gazetteer does not know have no acronyms
             if ner in {"GPE", "LOC"}:
                 # a place the gazetteer does not know is a small one-word place or a region
                 # named after a known one ("East Africa"); a longer unknown "place" with a
@@ -505,14 +507,16 @@ class NameFinder:
             return None
         if len(span) == 1 and span[0].text.lower().rstrip(".") in PERSON_ROLES | HONORIFICS:
             return None
+        text = name_text(span)
+        # capitals in datelines and headlines ("LIMA, Peru") say nothing of acronyms
+        entry = self.gazetteer.lookup(text) or (start in headline and text.isupper() and self.gazetteer.lookup(text.title()))
+        if entry:
+            return Span(doc, start, end, label=entry.cls)
         if len(span) == 1 and span[0].is_upper:
             # acronyms: a body when explained or acting, whatever the NER guessed
             if not _defined_or_acting(span) or cls not in {"Organization", "Person"}:
                 return None
             cls = "Organization"
-        entry = self.gazetteer.lookup(name_text(span))
-        if entry:
-            return Span(doc, start, end, label=entry.cls)
         if start in headline:
             return None  # headlines are capitalised throughout; only known names count there
         if cls == "Place":
