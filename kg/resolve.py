@@ -49,13 +49,21 @@ def resolve(doc: Doc) -> tuple[dict[str, Entity], dict[tuple[int, int], str]]:
     index = {(s.start, s.end): i for i, s in enumerate(full)}
 
     by_name: dict[str, int] = {}
+    named: dict[str, list[int]] = {}
     for i, span in enumerate(full):
         for name in _names_of(span):
-            norm = normalise_name(name)
-            if norm in by_name:
-                uf.union(by_name[norm], i)
-            else:
-                by_name[norm] = i
+            named.setdefault(normalise_name(name), []).append(i)
+    for members in named.values():
+        # "the 2nd Leaders' Meeting" and "the 3rd Leaders' Meeting" share the series' name
+        # but are two events; a mention without a number joins the edition only when the
+        # document names one
+        editions = {full[i]._.coop_edition for i in members} - {None}
+        for i in members:
+            for j in members:
+                edition_i, edition_j = full[i]._.coop_edition, full[j]._.coop_edition
+                if edition_i == edition_j or (len(editions) == 1 and None in (edition_i, edition_j)):
+                    uf.union(i, j)
+    for i, span in enumerate(full):
         entry = gaz.lookup(name_text(span)) or gaz.lookup(name_text(span).title())
         if entry and span.label_ in ("Country", "Province", "City", "Region", "Place"):
             key = "gaz:" + entry.key

@@ -194,3 +194,21 @@ def test_places_in_capitals_in_a_dateline_are_found(extract, dateline, place, cl
 @pytest.mark.parametrize("text", ["The NORDA board met in Lima.", "Experts from NORDA and Peru met."])
 def test_an_unknown_acronym_is_no_place(extract, text):
     assert names_by_class(extract(text)).get("NORDA") != "Place"
+
+
+def test_numbered_editions_of_one_series_are_distinct_events(extract):
+    extraction = extract("The 1st Ministers' Meeting was held in Lima. The 2nd Ministers' Meeting was held in Quito.")
+    events = sorted(e.label for e in extraction.entities.values() if e.cls == "Event")
+    assert events == ["1st Ministers' Meeting", "2nd Ministers' Meeting"]
+
+
+@pytest.mark.parametrize(
+    "text, name, cls",
+    [
+        ("Delegates gathered for the Andean Water Board's Annual Meetings in Quito.", "Annual Meetings", "Event"),
+        ("The plan supports the Andean Development Goals.", "Andean Development Goals", "Program"),
+        ("The Partners' Dialogue opened in Quito on Monday.", "Partners' Dialogue", "Event"),
+    ],
+)
+def test_plural_heads_and_plural_possessives(extract, text, name, cls):
+    assert names_by_class(extract(text)).get(name) == cls

@@ -33,7 +33,7 @@ _heads("Event", "forum expo exposition summit competition contest camp conferenc
 _heads("Program", "program programme plan initiative action mechanism partnership project "
        "scheme fund platform strategy vision agenda roadmap framework treaty agreement pact "
        "accord protocol charter declaration memorandum campaign policy grant fellowship "
-       "scholarship award prize corridor")
+       "scholarship award prize corridor goal")
 _heads("Facility", "laboratory lab labs laboratories park zone port airport station plant "
        "factory hub base building hall museum stadium bridge dam mine refinery terminal "
        "observatory reactor pipeline railway highway tower facility facilities campus clinic "
@@ -114,5 +114,12 @@ def canonical_noun(word: str) -> str:
 
 
 def head_class(word: str) -> str | None:
-    """The class a head noun gives a name, or None."""
-    return HEAD_NOUNS.get(word.lower())
+    """The class a head noun gives a name, or None; a plural head of events, programmes and
+    facilities ("Annual Meetings", "Development Goals") gives the class of its singular
+    (not of places and bodies: "Developing States" are no state)."""
+    word = word.lower()
+    cls = HEAD_NOUNS.get(word)
+    if cls is None and len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
+        singular = HEAD_NOUNS.get(word[:-1])
+        cls = singular if singular in {"Event", "Program", "Facility"} else None
+    return cls

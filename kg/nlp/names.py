@@ -240,6 +240,8 @@ class NameFinder:
             return None
         if text in {"'s", "\u2019s"} and self._is_name_word(doc[nxt]):
             return nxt
+        if text in {"'", "\u2019"} and doc[j - 1].text.endswith("s") and self._is_name_word(doc[nxt]):
+            return nxt  # "Leaders' Meeting": a plural possessive inside a name
         if text == "," and self._comma_inside_name(doc, j):
             return nxt
         if text in _OPEN_QUOTES and self._quoted_name_end(doc, j) is not None:
@@ -338,9 +340,11 @@ class NameFinder:
 
     def _possessor(self, doc: Doc, start: int, k: int) -> bool:
         """ "Japan's Ministry ...": a possessive after a place or an acronym splits the name,
-        while "People's Government" stays one."""
+        while "People's Government" and "Leaders' Meeting" stay one."""
         left = doc[start:k]
-        return bool(self.gazetteer.lookup(left.text)) or (len(left) == 1 and left[0].is_upper) or doc[k].text == "'"
+        if (len(left) == 1 and head_class(left[0].text)) or _has_body_head(left):
+            return True  # "the Bank's Annual Meetings", "the Water Board's Annual Meetings"
+        return bool(self.gazetteer.lookup(left.text)) or (len(left) == 1 and left[0].is_upper)
 
     def _of_another_body(self, doc: Doc, k: int, end: int) -> bool:
         """ "Laboratory of X of Lima University of Technology": a second body after "of" is a
