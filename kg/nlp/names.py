@@ -130,7 +130,6 @@ class NameFinder:
                     spans.append(span)
                     for i in range(span.start, span.end):
                         taken[i] = True
-        spans += [q for span in spans for q in _quoted_parts(span)]
         spans.sort(key=lambda s: (s.start, -s.end))
         pairs = _bracketed_aliases(doc, spans)
         spans, pairs = _acronyms_take_their_class(spans, pairs)
@@ -561,18 +560,6 @@ def _acronyms_take_their_class(spans: list[Span], pairs: list[tuple[Span, Span]]
         return spans, pairs
     fix = lambda s: relabelled.get((s.start, s.end), s)  # noqa: E731
     return [fix(s) for s in spans], [(fix(a), fix(b)) for a, b in pairs]
-
-
-def _quoted_parts(span: Span) -> list[Span]:
-    """ "the “Blue Ocean” Science and Technology Action Plan": the quoted
-    name at the start of a programme's name is a programme of its own."""
-    doc = span.doc
-    if span.label_ != "Program" or span.start == 0 or doc[span.start - 1].text not in _OPEN_QUOTES:
-        return []
-    for k in range(span.start + 1, span.end - 1):
-        if doc[k].text in _CLOSE_QUOTES:
-            return [Span(doc, span.start, k, label="Program")]
-    return []
 
 
 def is_acronym_text(text: str) -> bool:

@@ -652,9 +652,6 @@ class RelationExtractor:
                     and (b.label_ in PLACES or TOP_CLASS.get(b.label_) == "Organization") \
                     and (doc[a.end].head.i in range(a.start, a.end) or TOP_CLASS.get(a.label_) != "Organization"):
                 yield RelationCandidate(a, "serves", b, "serves/for", 0.75, evidence)
-        for outer, inner in zip(spans, spans[1:]):
-            if inner.start >= outer.start and inner.end < outer.end:
-                yield RelationCandidate(outer, "partOf", inner, "partOf/quoted-name", 0.7, outer)
         gaz = gazetteer()
         for span in spans:
             tokens = list(span)
