@@ -59,7 +59,7 @@ class Relation:
 
 @dataclass
 class Figure:
-    """A number the news reports about an entity: 'over 2,600 members'."""
+    """A number the news reports about an entity: 'over 1,400 members'."""
 
     entity: str
     value: float

@@ -23,7 +23,7 @@ from conftest import names_by_class
         ("The Ministry of Education, Culture and Sport (MECS) spoke.", "Ministry of Education, Culture and Sport", "Organization"),
         ("They joined the Nile Basin Clean Water Programme last year.", "Nile Basin Clean Water Programme", "Program"),
         ("Kenya and Ghana signed the deal.", "Ghana", "Country"),
-        ("Talks were held in Nanning, Guangxi.", "Nanning", "Place"),
+        ("Talks were held in Kunming, Yunnan.", "Kunming", "Place"),
     ],
 )
 def test_whole_names_and_classes(extract, text, name, cls):
@@ -69,9 +69,9 @@ def test_country_variants_share_one_iri(extract, variant):
 
 
 def test_place_and_its_long_name_are_one(extract):
-    extraction = extract("Guangxi Zhuang Autonomous Region hosted the talks. Guangxi also sent a delegation.")
+    extraction = extract("Ningxia Hui Autonomous Region hosted the talks. Ningxia also sent a delegation.")
     places = [e for e in extraction.entities.values() if e.key.startswith("place/")]
-    assert len(places) == 1 and places[0].key == "place/CN-GX"
+    assert len(places) == 1 and places[0].key == "place/CN-NX"
 
 
 def test_headline_capitals_do_not_make_names(extract):
@@ -80,10 +80,10 @@ def test_headline_capitals_do_not_make_names(extract):
 
 
 @pytest.mark.parametrize("text, names", [
-    ("He is president of the California Institute of the Arts.", {"California Institute of the Arts"}),
-    ("The Oil Crops Research Institute of the Chinese Academy of Agricultural Sciences bred it.",
-     {"Oil Crops Research Institute", "Chinese Academy of Agricultural Sciences"}),
-    ("Finance Minister Radius Prawiro said so.", {"Radius Prawiro"}),
+    ("He is president of the Lima Institute of the Arts.", {"Lima Institute of the Arts"}),
+    ("The Coastal Fisheries Research Institute of the Andean Academy of Marine Sciences bred it.",
+     {"Coastal Fisheries Research Institute", "Andean Academy of Marine Sciences"}),
+    ("Finance Minister Tomas Okonkwo said so.", {"Tomas Okonkwo"}),
 ])
 def test_of_the_and_titles(extract, text, names):
     assert names <= set(names_by_class(extract(text)))
@@ -99,8 +99,8 @@ def test_numbers_before_names_are_editions_only_for_events(extract, text, label)
     assert ("edition" in entity.attributes) == label[0].isdigit()
 
 
-@pytest.mark.parametrize("line", ["By Maria Lopez and Juan Perez", "Photo: Andean Press Agency", "Editor: Li Wei",
-                                  "Source: Ministry of Foreign Affairs of Peru"])
+@pytest.mark.parametrize("line", ["By Maria Lopez and Juan Perez", "Photo: Andean Press Agency", "Editor: Zhou Lan",
+                                  "Source: Ministry of Fisheries of Peru"])
 def test_bylines_and_credits_carry_no_entities(extract, line):
     extraction = extract(f"{line}\n\nChile signed an agreement with Peru.")
     assert set(names_by_class(extraction)) == {"Chile", "Peru"}
@@ -136,7 +136,7 @@ def test_places_written_without_accents_are_found(extract, written, label):
 @pytest.mark.parametrize("text, place, expected", [
     # a place named only inside a name: kept when the text names its country
     ("The National University of San Marcos opened an office in Lima, Peru.", "place/GT-SM", False),
-    ("The Science Department of Guangxi, China signed the plan.", "place/CN-GX", True),
+    ("The Science Department of Yunnan, China signed the plan.", "place/CN-YN", True),
 ])
 def test_places_inside_names_need_their_country(extract, text, place, expected):
     keys = set(extract(text).entities)

@@ -137,8 +137,8 @@ def test_ingesting_a_new_document_does_not_scan_the_store(corpus, nlp, monkeypat
 # ties a set's iteration order used to break: two acronyms of one country used once each, a
 # name whose tokens carry as many NER labels of one kind as of another
 TIES = ("Officials from the U.S. and Japan met in Tokyo on Monday. The USA will fund a new "
-        "research center in Osaka, the ministry said. China American's two other owners are "
-        "Chinese Petroleum Corp, 25 pct, and Central Investment Holding Co, 25 pct.\n")
+        "research center in Osaka, the ministry said. Taiwan Canadian's two other owners are "
+        "Andes Mining Corp, 25 pct, and Pacific Shore Holding Co, 25 pct.\n")
 
 
 def test_the_graph_does_not_depend_on_the_process_hash_seed(tmp_path):

@@ -34,8 +34,8 @@ CASES = [
     ("The Lima Data Hub became Ecuador's digital partner.", {("Lima Data Hub", "cooperatesWith", "Ecuador")}),
     ("Kenya's Ministry of Energy and Petroleum signed the plan.", {("Ministry of Energy and Petroleum", "partOf", "Kenya")}),
     # members
-    ("The council works with six African Union countries (including Ghana and Kenya).",
-     {("Ghana", "memberOf", "African Union"), ("Kenya", "memberOf", "African Union")}),
+    ("The council works with six Savannah Union countries (including Ghana and Kenya).",
+     {("Ghana", "memberOf", "Savannah Union"), ("Kenya", "memberOf", "Savannah Union")}),
     ("Peru, a member of the Andean Community, joined the Pacific Alliance.",
      {("Peru", "memberOf", "Andean Community")}),
     ("Maria Lopez, director of the Andean Water Council, opened the session.",
@@ -86,7 +86,7 @@ def test_every_relation_has_evidence(extract):
     # a list of places is not a chain of locations
     ("Exports went to Kenya, Uganda, and Rwanda.", ("Kenya", "locatedIn", "Uganda")),
     # a possessive that modifies a later noun says nothing about the name after it
-    ("The court read Portugal's ASEAN accession treaty.", ("ASEAN", "partOf", "Portugal")),
+    ("The court read Portugal's NORDEC accession treaty.", ("NORDEC", "partOf", "Portugal")),
     # a person's post is in a body, not in another person
     ("Maria Lopez, deputy of minister Juan Perez, spoke.", ("Maria Lopez", "memberOf", "Juan Perez")),
     # nor in a body the next sentence names
@@ -102,10 +102,10 @@ def test_constructions_that_are_not_relations(extract, text, unwanted):
     ("The Andean Development Bank will provide $50 million for the Lima Metro Project.",
      ("Andean Development Bank", "supports", "Lima Metro Project")),
     ("Indonesia became a member of the Pacific Development Bank in 2024.", ("Indonesia", "memberOf", "Pacific Development Bank")),
-    ("The Kenya Forest Service and the Nordic Forest Agency will co-fund 20 joint projects.",
-     ("Kenya Forest Service", "cooperatesWith", "Nordic Forest Agency")),
-    ("The Andean Environment Programme partnered with the Kenya Forest Service to restore mangroves.",
-     ("Andean Environment Programme", "cooperatesWith", "Kenya Forest Service")),
+    ("The Kenya Woodland Service and the Nordic Forest Agency will co-fund 20 joint projects.",
+     ("Kenya Woodland Service", "cooperatesWith", "Nordic Forest Agency")),
+    ("The Andean Environment Programme partnered with the Kenya Woodland Service to restore mangroves.",
+     ("Andean Environment Programme", "cooperatesWith", "Kenya Woodland Service")),
     ("The China-Pakistan Economic Corridor was launched in 2015 by China and Pakistan.",
      ("Pakistan", "established", "China-Pakistan Economic Corridor")),
 ])

@@ -1,8 +1,8 @@
 """The `coop_figures` spaCy component: numbers the news reports, and dates of events.
 
-"By 2021 the Network had more than 2,600 members" gives the Network a figure: value 2600,
-counting "members", qualifier "more than", as of "2021". "held in Singapore on June 28,
-2012" gives the event its date. Results: `doc._.coop_figures` and `doc._.coop_dates`.
+"By 2023 the Council had more than 1,400 members" gives the Council a figure: value 1400,
+counting "members", qualifier "more than", as of "2023". "held in Tamale on November 12,
+2024" gives the event its date. Results: `doc._.coop_figures` and `doc._.coop_dates`.
 """
 from __future__ import annotations
 

@@ -144,7 +144,6 @@ class NameFinder:
                     spans.append(span)
                     for i in range(span.start, span.end):
                         taken[i] = True
-        spans += [q for span in spans for q in _quoted_parts(span)]
         spans.sort(key=lambda s: (s.start, -s.end))
         pairs = _bracketed_aliases(doc, spans)
         spans, pairs = _acronyms_take_their_class(spans, pairs)
@@ -189,7 +188,7 @@ class NameFinder:
         # "10th Forum", "2023 China-Africa ... Forum": an edition or year in front of a name
         if (_ORDINAL.match(token.text) or _YEAR.match(token.text)) and i + 1 < len(doc):
             return self._is_name_word(doc[i + 1]) and doc[i + 1].text not in _MONTHS
-        # "e-ASIA": a lower-case prefix glued by a hyphen
+        # "e-WATER": a lower-case prefix glued by a hyphen
         if (token.is_lower and len(token) <= 2 and i + 2 < len(doc) and doc[i + 1].text == "-"
                 and not token.whitespace_ and doc[i + 2].text[:1].isupper()):
             return True
@@ -225,7 +224,7 @@ class NameFinder:
         if text in {"-", "\u2013", "/"} and not doc[j - 1].whitespace_ and not token.whitespace_:
             return nxt if self._is_name_word(doc[nxt]) or doc[nxt].like_num else None
         if text == "of" and doc[nxt].lower_ == "the" and nxt + 1 < len(doc) and self._is_name_word(doc[nxt + 1]):
-            # "Institute of the Arts" is one name; "Institute of the Chinese Academy of
+            # "Institute of the Arts" is one name; "Institute of the Andean Academy of
             # Sciences" names two bodies (split later, related by partOf)
             k = nxt + 1
             while k < len(doc) and self._is_name_word(doc[k]):
@@ -331,9 +330,9 @@ class NameFinder:
                 k + 2 < end and doc[k + 2].text in {"of", "for", "on"}):
             return True  # "Ministry of A and Ministry of B"
         if (left_word.is_upper and len(left_word) > 1) or (right_word.is_upper and len(right_word) > 1):
-            return True  # acronyms: "MIST and ANDES COST"
+            return True  # acronyms: "MIST and ANDES TEC"
         if self._is_place(left_word.text) or self._is_place(right_word.text):
-            return True  # "Thailand and Cambodia"
+            return True  # "Ghana and Togo"
         if doc[k - 1].ent_type_ == "PERSON" or right_word.ent_type_ == "PERSON":
             return True
         return False
@@ -351,7 +350,7 @@ class NameFinder:
         name of its own (related by partOf); a place after "of" stays in the name."""
         right = doc[k + 1:end]
         if self.gazetteer.lookup(right.text):
-            return False  # "Department of Guangxi", "Bank for Africa": the place is part of the name
+            return False  # "Department of Yunnan", "Bank for Africa": the place is part of the name
         # the first head noun in the right part, before its own connectors
         for token in right:
             if token.text in NAME_CONNECTORS:
@@ -437,7 +436,7 @@ class NameFinder:
             return "Person", "ner"
         acronym = _is_acronym(core)
         if acronym and core.start >= 2 and doc[core.start - 1].text == "(" and doc[core.start - 2].is_lower:
-            return None, "acronym-of-phrase"  # "science, technology and innovation (STI)"
+            return None, "acronym-of-phrase"  # "research and development (R&D)": short for a common phrase
         if acronym and name_text(core) in self.defined_acronyms:
             return "Organization", "defined-acronym"  # the full name decides its class later
         if not acronym and self._looks_like_person(doc, core):
@@ -597,7 +596,7 @@ def _place_name_prefixes(gaz) -> dict[str, bool]:
 
 
 def _after_title(doc: Doc, start: int, end: int) -> int:
-    """Where a person's name starts after a title: "Finance Minister Radius Prawiro"."""
+    """Where a person's name starts after a title: "Finance Minister Tomas Okonkwo"."""
     name_start = None
     for k in range(start, end - 1):
         word = doc[k].text.rstrip(".").lower()
@@ -678,20 +677,8 @@ def _acronyms_take_their_class(spans: list[Span], pairs: list[tuple[Span, Span]]
     return [fix(s) for s in spans], [(fix(a), fix(b)) for a, b in pairs]
 
 
-def _quoted_parts(span: Span) -> list[Span]:
-    """ "the “Blue Ocean” Science and Technology Action Plan": the quoted
-    name at the start of a programme's name is a programme of its own."""
-    doc = span.doc
-    if span.label_ != "Program" or span.start == 0 or doc[span.start - 1].text not in _OPEN_QUOTES:
-        return []
-    for k in range(span.start + 1, span.end - 1):
-        if doc[k].text in _CLOSE_QUOTES:
-            return [Span(doc, span.start, k, label="Program")]
-    return []
-
-
 def is_acronym_text(text: str) -> bool:
-    """ "NWRA", "e-WATER JRP", "ANDES COST": short, and capitals nearly throughout."""
+    """ "NWRA", "e-WATER NET", "ANDES TEC": short, and capitals nearly throughout."""
     letters = [c for c in text if c.isalpha()]
     return 2 <= len(letters) <= 12 and len(text.split()) <= 3 and \
         sum(c.isupper() for c in letters) >= max(2, len(letters) - 2)
@@ -746,7 +733,7 @@ def _has_body_head(tokens: Span) -> bool:
 
 
 def _is_compound_of_known(gaz, core: Span) -> bool:
-    """ "Kenya-Finland", "EU-Japan": hyphenated parts that are each a country or an acronym."""
+    """ "Kenya-Finland", "NWRA-Peru": hyphenated parts that are each a country or an acronym."""
     parts = [t for t in core if t.text not in {"-", "\u2013", "/"}]
     if len(parts) < 2 or len(parts) == len(core):
         return False

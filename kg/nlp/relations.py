@@ -140,7 +140,7 @@ class RelationExtractor:
 
     def _names_for(self, token: Token) -> list[Span]:
         """What a noun stands for: its own name; the name of a "the X scheme" phrase; the
-        members listed in "six African Union countries (including A and B)"; the group in "AU
+        members listed in "six Savannah Union countries (including A and B)"; the group in "SU
         members"; the name a "body that ..." is in apposition to."""
         span = self.span_of(token)
         if span is not None:
@@ -184,7 +184,7 @@ class RelationExtractor:
         return []
 
     def _included(self, token: Token) -> list[Span]:
-        """ "countries (including Thailand and Cambodia)": the names listed in the bracket."""
+        """ "countries (including Ghana and Togo)": the names listed in the bracket."""
         doc = token.doc
         i = token.i + 1
         bracket = i + 1 < len(doc) and doc[i].text == "(" and doc[i + 1].lower_ in {"including", "includes", "namely", "such"}
@@ -439,7 +439,7 @@ class RelationExtractor:
                 yield RelationCandidate(actor, "cooperatesWith", member, "cooperatesWith/partners", 0.6, sent)
 
     def _where(self, verb: Token, passive: bool, rule: str) -> Iterator[RelationCandidate]:
-        """ "set up by A in Yinchuan", "organized by A in Nanning": where the thing is."""
+        """ "set up by A in Cusco", "organized by A in Kunming": where the thing is."""
         things = self.subject_of(verb) if passive else self.object_of(verb)
         places: list[Span] = []
         for child in verb.children:
@@ -629,7 +629,7 @@ class RelationExtractor:
         for a, b in zip(spans, spans[1:]):
             text = doc[a.end:b.start].text.strip()
             evidence = doc[a.start:b.end]
-            # "Nanning, Guangxi", "Jakarta, Indonesia" (but not "A, B, C" lists of places)
+            # "Kunming, Yunnan", "Lima, Peru" (but not "A, B, C" lists of places)
             if text == "," and a.label_ in PLACES - {"Country"} and b.label_ in PLACES and not self._in_list(doc, a, b):
                 yield RelationCandidate(a, "locatedIn", b, "locatedIn/comma", 0.8, evidence)
             # "Japan's Ministry of ...", "Egypt's Delta University"
@@ -652,9 +652,6 @@ class RelationExtractor:
                     and (b.label_ in PLACES or TOP_CLASS.get(b.label_) == "Organization") \
                     and (doc[a.end].head.i in range(a.start, a.end) or TOP_CLASS.get(a.label_) != "Organization"):
                 yield RelationCandidate(a, "serves", b, "serves/for", 0.75, evidence)
-        for outer, inner in zip(spans, spans[1:]):
-            if inner.start >= outer.start and inner.end < outer.end:
-                yield RelationCandidate(outer, "partOf", inner, "partOf/quoted-name", 0.7, outer)
         gaz = gazetteer()
         for span in spans:
             tokens = list(span)
@@ -723,8 +720,8 @@ class RelationExtractor:
         return None
 
     def _from_appositions(self, doc: Doc, spans: list[Span]) -> Iterator[RelationCandidate]:
-        """ "Nanning, the capital of Guangxi", "Peru, a member of the Andean Community", "Ana Ruiz, a professor
-        at X", "Delta University, also in Egypt", "a Wuhan-based body"."""
+        """ "Kunming, the capital of Yunnan", "Peru, a member of the Andean Community", "Ana Ruiz, a professor
+        at X", "Delta University, also in Egypt", "a Lima-based body"."""
         for span in spans:
             if span.end + 2 >= len(doc) or doc[span.end].text != ",":
                 continue
