@@ -16,7 +16,7 @@ from .model import Document, Entity, Evidence, Extraction, Figure, Mention, Rela
 from .namespace import SYMMETRIC_RELATIONS, slug
 from .text import normalise_name
 from .nlp.gazetteer import gazetteer
-from .nlp.lexicon import TOP_CLASS, canonical_noun, head_class
+from .nlp.lexicon import LEGAL_FORMS, TOP_CLASS, canonical_noun, head_class
 from .nlp import figures as _figures  # noqa: F401  (Doc._.coop_figures)
 from .nlp import relations as _relations  # noqa: F401  (Doc._.coop_relations)
 from .nlp.names import SPAN_KEY, head_token, is_acronym_text, name_text
@@ -139,7 +139,19 @@ def _names_of(span: Span) -> list[str]:
     names = [name_text(span)]
     if span._.coop_alias:
         names.append(span._.coop_alias)
+    if span.label_ in ("Company", "Organization"):
+        names += [n for n in map(_without_legal_form, names) if n]
     return names
+
+
+def _without_legal_form(name: str) -> str | None:
+    """ "Norlink" for "JSC Norlink" or "Norlink Ltd."; None when the name has no legal form."""
+    words = name.split()
+    if len(words) > 1 and words[0].lower().rstrip(".,") in LEGAL_FORMS:
+        return " ".join(words[1:])
+    if len(words) > 1 and words[-1].lower().rstrip(".,") in LEGAL_FORMS:
+        return " ".join(words[:-1]).rstrip(",")
+    return None
 
 
 def _entity_of(doc: Doc, members: list[Span]) -> Entity | None:

@@ -212,3 +212,23 @@ def test_numbered_editions_of_one_series_are_distinct_events(extract):
 )
 def test_plural_heads_and_plural_possessives(extract, text, name, cls):
     assert names_by_class(extract(text)).get(name) == cls
+
+
+def test_an_initial_glued_to_a_surname_is_a_person(extract):
+    found = names_by_class(extract("The board was chaired by A.Petrenko and K.Volkova-Lind of the Norland Institute."))
+    assert found.get("A.Petrenko") == "Person" and found.get("K.Volkova-Lind") == "Person"
+
+
+def test_an_acronym_bracketed_with_a_place_is_an_alias(extract):
+    extraction = extract("The Norland Institute for Soil Science (NISS, Tromso, Norland) hosted the talks. NISS paid.")
+    matches = [e for e in extraction.entities.values() if e.label == "Norland Institute for Soil Science"]
+    assert len(matches) == 1 and "NISS" in matches[0].aliases
+
+
+@pytest.mark.parametrize("text", [
+    "JSC Norlink Orbital signed the contract. Norlink Orbital will build the satellite.",
+    "Norlink Orbital Ltd signed the contract. Norlink Orbital will build the satellite.",
+])
+def test_a_company_with_and_without_its_legal_form_is_one(extract, text):
+    bodies = [e for e in extract(text).entities.values() if "Norlink" in e.label]
+    assert len(bodies) == 1, bodies

@@ -60,6 +60,13 @@ TOP_CLASS = {
     "Person": "Person",
 }
 
+# Legal forms of companies, written before or after the name ("JSC Norlink", "Norlink
+# Ltd"): the name with and without one is one company.
+LEGAL_FORMS = set(
+    "jsc ojsc pjsc cjsc ao pao ooo llc llp lp ltd limited inc incorporated corp corporation "
+    "plc gmbh ag sa s.a nv bv spa s.p.a pty sarl sas kk".split()
+)
+
 # Lower-case words that may stand inside a proper name between capitalised words.
 NAME_CONNECTORS = {"of", "for", "on", "and", "&", "de", "du", "des", "la", "le", "del", "di",
                    "van", "von", "da", "dos", "das", "y", "et"}
@@ -83,7 +90,7 @@ PERSON_TITLES = {"Mr", "Mr.", "Mrs", "Mrs.", "Ms", "Ms.", "Dr", "Dr.", "Prof", "
 HONORIFICS = set(
     "mr mrs ms miss mx dr prof professor sir dame lord lady madam mme mlle he h.e excellency "
     "hon honourable honorable rev reverend fr father sister brother sheikh shaikh imam rabbi "
-    "dato datuk datin tan sri pehin haji hajah pengiran tun "
+    "dato datuk datin pehin haji hajah pengiran "
     "gen lt col capt maj sgt adm cmdr rep sen gov amb pres".split()
 )
 # Verbs of saying that open a sentence before the speaker's name: "Said Ana Ruiz: ..."

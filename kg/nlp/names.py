@@ -41,6 +41,7 @@ _OPEN_QUOTES = {'"', "\u201c", "\u2018", "'", "\u00ab"}
 _CLOSE_QUOTES = {'"', "\u201d", "\u2019", "'", "\u00bb"}
 _ORDINAL = re.compile(r"^\d+(st|nd|rd|th)$", re.IGNORECASE)
 _YEAR = re.compile(r"^(19|20)\d\d$")
+_INITIAL_AND_SURNAME = re.compile(r"^(?:[A-Z]\.){1,2}[A-Z][a-z]{2,}(?:-[A-Z][a-z]+)?$")
 _NER_CLASS = {"ORG": "Organization", "PERSON": "Person", "GPE": "Place", "LOC": "Place",
               "FAC": "Facility", "EVENT": "Event", "LAW": "Program"}
 _FUNCTION_WORDS = {"The", "This", "That", "These", "Those", "Its", "Their", "His", "Her", "Our",
@@ -335,6 +336,8 @@ class NameFinder:
             return True  # "Ghana and Togo"
         if doc[k - 1].ent_type_ == "PERSON" or right_word.ent_type_ == "PERSON":
             return True
+        if _INITIAL_AND_SURNAME.match(doc[start:k].text) or _INITIAL_AND_SURNAME.match(right_word.text):
+            return True  # "A.Petrenko and K.Volkova": people
         return False
 
     def _possessor(self, doc: Doc, start: int, k: int) -> bool:
@@ -434,6 +437,8 @@ class NameFinder:
         if all(t.ent_type_ == "PERSON" for t in core) and len(core) >= 2 and core[0].ent_iob_ == "B" and \
                 (core.end >= len(doc) or doc[core.end].ent_iob_ != "I"):
             return "Person", "ner"
+        if _INITIAL_AND_SURNAME.match(core.text):
+            return "Person", "initial-and-surname"  # "A.Petrov": an initial glued to a surname
         acronym = _is_acronym(core)
         if acronym and core.start >= 2 and doc[core.start - 1].text == "(" and doc[core.start - 2].is_lower:
             return None, "acronym-of-phrase"  # "research and development (R&D)": short for a common phrase
@@ -650,9 +655,9 @@ def head_token(core: Span) -> Token | None:
 
 
 def _bracketed_acronyms(doc: Doc) -> set[str]:
-    """Acronyms the text explains: "Full Name (ACR)"."""
+    """Acronyms the text explains: "Full Name (ACR)", "Full Name (ACR, City)"."""
     found = set()
-    for match in re.finditer(r"[A-Z][\w.'-]*\s+\(([A-Za-z][\w&-]*(?: [A-Z][\w&-]*)?)\)", doc.text):
+    for match in re.finditer(r"[A-Z][\w.'-]*\s+\(([A-Za-z][\w&-]*(?: [A-Z][\w&-]*)?)[),]", doc.text):
         letters = [c for c in match.group(1) if c.isalpha()]
         if letters and sum(c.isupper() for c in letters) >= max(2, len(letters) - 2):
             found.add(match.group(1))
@@ -689,10 +694,11 @@ def _is_acronym(span: Span) -> bool:
 
 
 def _bracketed_aliases(doc: Doc, spans: list[Span]) -> list[tuple[Span, Span]]:
-    """(full name, acronym) pairs written "Full Name (ACR)" or "ACR (Full Name)" (or "(Norad)")."""
+    """(full name, acronym) pairs written "Full Name (ACR)", "Full Name (ACR, City)" or
+    "ACR (Full Name)" (or "(Norad)")."""
     pairs = []
     for a, b in zip(spans, spans[1:]):
-        if b.start != a.end + 1 or doc[a.end].text != "(" or b.end >= len(doc) or doc[b.end].text != ")":
+        if b.start != a.end + 1 or doc[a.end].text != "(" or b.end >= len(doc) or doc[b.end].text not in {")", ","}:
             continue
         if _is_acronym(b) and not _is_acronym(a):
             pairs.append((a, b))
