@@ -19,9 +19,10 @@ from .nlp.gazetteer import gazetteer
 from .nlp.lexicon import LEGAL_FORMS, TOP_CLASS, canonical_noun, head_class
 from .nlp import figures as _figures  # noqa: F401  (Doc._.coop_figures)
 from .nlp import relations as _relations  # noqa: F401  (Doc._.coop_relations)
-from .nlp.names import SPAN_KEY, head_token, is_acronym_text, name_text
+from .nlp.names import SPAN_KEY, compound_places, head_token, is_acronym_text, name_text
 
 _POSSESSIVE = {"'s", "\u2019s", "'", "\u2019"}
+_PLACE_CLASSES = {"Country", "Province", "City", "Region", "Place"}
 
 
 class _UnionFind:
@@ -64,7 +65,7 @@ def resolve(doc: Doc) -> tuple[dict[str, Entity], dict[tuple[int, int], str]]:
                 if edition_i == edition_j or (len(editions) == 1 and None in (edition_i, edition_j)):
                     uf.union(i, j)
     for i, span in enumerate(full):
-        entry = gaz.lookup(name_text(span)) or gaz.lookup(name_text(span).title())
+        entry = _gazetteer_entry(span)
         if entry and span.label_ in ("Country", "Province", "City", "Region", "Place"):
             key = "gaz:" + entry.key
             if key in by_name:
@@ -113,6 +114,7 @@ def resolve(doc: Doc) -> tuple[dict[str, Entity], dict[tuple[int, int], str]]:
             span_keys[(span.start, span.end)] = antecedent
             entities[antecedent].aliases.add(name_text(span))
             entities[antecedent].mentions.append(_mention(span, entities[antecedent].cls))
+    _add_countries_inside_names(doc, full, entities)
     return entities, span_keys
 
 
@@ -133,6 +135,42 @@ def _people_named_in_part(spans: list[Span]) -> list[tuple[int, int]]:
         if len(candidates) == 1:
             pairs.append((i, full_names[candidates.pop()]))
     return pairs
+
+
+def _gazetteer_entry(span: Span):
+    """The place a span names: the one its context decided ("Georgia" after "Augusta,"), or
+    the one its name has."""
+    gaz = gazetteer()
+    if span._.coop_place:
+        return gaz.by_key[span._.coop_place]
+    return gaz.lookup(name_text(span)) or gaz.lookup(name_text(span).title())
+
+
+def _add_countries_inside_names(doc: Doc, spans: list[Span], entities: dict[str, Entity]) -> None:
+    """Countries a text names inside other words: an abbreviation before a body's name ("U.S.
+    Harbor Council": the council, and the U.S.), and hyphenated pairs ("U.S.-Peru talks").
+    A country written out inside a name ("Norland Round", "Bank of Norland") is part of that
+    name and no mention of the country."""
+    gaz = gazetteer()
+    found: list[tuple[int, int]] = []
+    for span in spans:
+        first = span[0]
+        if span.label_ not in _PLACE_CLASSES and len(span) > 1 and is_acronym_text(first.text) \
+                and gaz.country(first.text):
+            found.append((first.idx, first.idx + len(first.text)))
+    for token in doc:
+        found += [(token.idx + a, token.idx + b) for a, b in compound_places(gaz, token.text)]
+    for start, end in found:
+        entry = gaz.country(doc.text[start:end])
+        if entry is None:
+            continue
+        if entry.key not in entities:
+            entities[entry.key] = Entity(key=entry.key, cls=entry.cls, label=entry.label,
+                                         attributes=_gazetteer_attributes(entry))
+        sentence = doc.char_span(start, end, alignment_mode="expand")
+        entities[entry.key].mentions.append(Mention(
+            text=doc.text[start:end], start=start, end=end, cls=entry.cls,
+            sentence=sentence.sent.text.strip() if sentence is not None else ""))
 
 
 def _names_of(span: Span) -> list[str]:
@@ -161,10 +199,10 @@ def _entity_of(doc: Doc, members: list[Span]) -> Entity | None:
         names.extend(_names_of(span))
     acronyms = {n for n in names if is_acronym_text(n)}
     full_names = [n for n in names if n not in acronyms]
-    entry = None
-    for name in names:
+    entry = next((gaz.by_key[s._.coop_place] for s in members if s._.coop_place), None)
+    for name in names if entry is None else []:
         entry = gaz.lookup(name) or (name.isupper() and gaz.lookup(name.title())) or None
-        if entry and any(s.label_ in ("Country", "Province", "City", "Region", "Place") for s in members):
+        if entry and any(s.label_ in _PLACE_CLASSES for s in members):
             break
         entry = None
     cls = _vote_class(members, acronyms)

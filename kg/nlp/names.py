@@ -18,7 +18,7 @@ from functools import lru_cache
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
-from .gazetteer import gazetteer
+from .gazetteer import GazetteerEntry, gazetteer
 from .lexicon import (
     HONORIFICS,
     JOINING_CONJUNCTIONS,
@@ -67,7 +67,10 @@ if not Span.has_extension("coop_dateline"):
 if not Span.has_extension("coop_edition"):
     Span.set_extension("coop_edition", default=None)
 if not Span.has_extension("coop_evidence"):
-    Span.set_extension("coop_evidence", default="ner")
+    Span.set_extension("coop_evidence", default="rule")
+if not Span.has_extension("coop_place"):
+    # the gazetteer key of a place when the context, not the name alone, says which place it is
+    Span.set_extension("coop_place", default=None)
 
 
 def is_dateline(span: Span) -> bool:
@@ -120,6 +123,7 @@ class NameFinder:
     def __call__(self, doc: Doc) -> Doc:
         headline = _headline_tokens(doc)
         self.defined_acronyms = _bracketed_acronyms(doc)
+        self.surnames = _surnames(doc)
         spans: list[Span] = []
         # bylines, credits and share buttons name no one the story is about
         boilerplate = _boilerplate_tokens(doc)
@@ -146,6 +150,8 @@ class NameFinder:
                     for i in range(span.start, span.end):
                         taken[i] = True
         spans.sort(key=lambda s: (s.start, -s.end))
+        spans = _names_spelt_by_acronyms(doc, spans, self._classify)
+        spans = [self._state_after_city(doc, prev, span) for prev, span in zip([None] + spans, spans)]
         pairs = _bracketed_aliases(doc, spans)
         spans, pairs = _acronyms_take_their_class(spans, pairs)
         doc.spans[SPAN_KEY] = spans
@@ -365,6 +371,19 @@ class NameFinder:
 
     # -- typing ----------------------------------------------------------------------
     def _typed(self, doc: Doc, start: int, end: int) -> Iterator[Span]:
+        core = doc[start:end]
+        if _is_compound_of_known(self.gazetteer, core):
+            # "U.S.-Peru talks", "Kenya-Finland cooperation": each known part names itself
+            for token in core:
+                entry = self.gazetteer.lookup(token.text)
+                if entry is not None:
+                    yield Span(doc, token.i, token.i + 1, label=entry.cls)
+            return
+        if self._country_abbreviation_before_words(doc, start, end):
+            # "U.S. Buyers": the country, then words that make no name with it
+            yield Span(doc, start, start + 1, label="Country")
+            yield from self._typed(doc, start + 1, end)
+            return
         start = _after_title(doc, start, end)
         tokens = doc[start:end]
         edition = None
@@ -426,6 +445,8 @@ class NameFinder:
         """The class of a name and the evidence that decided it."""
         text = name_text(core)
         entry = self.gazetteer.lookup(text) or (text.isupper() and len(text) > 3 and self.gazetteer.lookup(text.title()))
+        if _person_reading(core, self.surnames, entry or None):
+            return "Person", "person-reading"  # "Baker", "Bush": a surname that is also a place
         if entry:
             return entry.cls, "gazetteer"
         if _is_compound_of_known(self.gazetteer, core):
@@ -471,6 +492,33 @@ class NameFinder:
                 return "Organization", "acting-acronym"
         return None, "no-evidence"
 
+    def _country_abbreviation_before_words(self, doc: Doc, start: int, end: int) -> bool:
+        """ "U.S. Buyers", "UK Wool Trade": a country written as an abbreviation before
+        capitalised words that make no name with it: the recogniser does not read them as one
+        name, or they have no head noun of a body, event or programme. ("U.S. Harbor Council"
+        stays one name; resolution finds the country in it.)"""
+        first = doc[start]
+        if end - start < 2 or not is_acronym_text(first.text) or self.gazetteer.country(first.text) is None:
+            return False
+        if self.gazetteer.lookup(name_text(doc[start:end])):
+            return False
+        one_name = any(t.ent_type_ in _NAME_ENTITY_TYPES and t.ent_iob_ == "I" for t in doc[start + 1:end])
+        head = head_token(doc[start + 1:end])
+        return not (one_name and head is not None and head_class(head.text))
+
+    def _state_after_city(self, doc: Doc, prev: Span | None, span: Span) -> Span:
+        """ "Augusta, Georgia": after a city and a comma, a subdivision of the city's country is
+        that subdivision, not a country of the same name."""
+        if prev is None or span.label_ != "Country" or span.start != prev.end + 1 or doc[prev.end].text != ",":
+            return span
+        state = self.gazetteer.state_of_city(name_text(span), name_text(prev)) \
+            if prev.label_ in _PLACE_CLASSES - {"Country"} else None
+        if state is None:
+            return span
+        relabelled = Span(doc, span.start, span.end, label=state.cls)
+        relabelled._.coop_place = state.key
+        return relabelled
+
     def _looks_like_person(self, doc: Doc, core: Span) -> bool:
         before = doc[core.start - 1] if core.start > 0 else None
         if before is not None and (before.text in PERSON_TITLES or (
@@ -515,10 +563,12 @@ class NameFinder:
             return None
         if len(span) == 1 and span[0].text.lower().rstrip(".") in PERSON_ROLES | HONORIFICS:
             return None
+        if _is_compound_of_known(self.gazetteer, span):
+            return None  # "U.S.-Norland": two places, not a third name
         text = name_text(span)
         # capitals in datelines and headlines ("LIMA, Peru") say nothing of acronyms
         entry = self.gazetteer.lookup(text) or (start in headline and text.isupper() and self.gazetteer.lookup(text.title()))
-        if entry:
+        if entry and not _person_reading(span, self.surnames, entry):
             return Span(doc, start, end, label=entry.cls)
         if len(span) == 1 and span[0].is_upper:
             # acronyms: a body when explained or acting, whatever the NER guessed
@@ -622,6 +672,69 @@ def _after_title(doc: Doc, start: int, end: int) -> int:
                         and not any(head_class(t.text) for t in rest):
                     name_start = k + 1
     return name_start if name_start is not None else start
+
+
+_NAME_ENTITY_TYPES = {"ORG", "PERSON", "FAC", "EVENT", "LAW", "PRODUCT", "WORK_OF_ART"}
+
+
+def _surnames(doc: Doc) -> set[str]:
+    """Last words of the full names of people the recogniser finds ("Baker" of "James Baker")."""
+    return {ent[-1].text for ent in doc.ents if ent.label_ == "PERSON" and len(ent) > 1}
+
+
+def _person_reading(span: Span, surnames: set[str], place: GazetteerEntry | None) -> bool:
+    """A place name that names a person here: the recogniser reads it as a person's name, and
+    it is part of a full name ("James Baker"), a surname of someone the text names in full
+    ("Baker said"), after a title ("President Norman"), or a place's name only in a form
+    derived from it ("Baker" of "Baker Island", "Bush" of "B\u016bsh"). The recogniser alone is
+    not enough: it calls many a country or city by its own name a person."""
+    if not all(t.ent_type_ == "PERSON" for t in span) or _is_acronym(span):
+        return False
+    if place is not None and place.cls != "Country" and place.label != name_text(span):
+        return True
+    doc = span.doc
+    before = doc[span.start - 1] if span.start > 0 else None
+    start, end = span.start, span.end  # the person entity the span is part of
+    while doc[start].ent_iob_ == "I" and start > 0:
+        start -= 1
+    while end < len(doc) and doc[end].ent_iob_ == "I":
+        end += 1
+    in_full_name = sum(map(_is_word_token, doc[start:end])) > sum(map(_is_word_token, span))
+    after_title = before is not None and (before.text in PERSON_TITLES or before.lower_ in PERSON_ROLES)
+    return in_full_name or after_title or name_text(span) in surnames
+
+
+def _names_spelt_by_acronyms(doc: Doc, spans: list[Span], classify) -> list[Span]:
+    """ "Bank in Norland (BiN)": a bracketed acronym after a place that it does not
+    abbreviate, spelt by the initials of the words before it, makes those words one name (the
+    acronym's), replacing the names inside it; the place alone never takes the acronym."""
+    result: list[Span] = []
+    for span in spans:
+        result.append(span)
+        k = span.end
+        if span.label_ not in _PLACE_CLASSES or k + 2 >= len(doc) or doc[k].text != "(" or doc[k + 2].text != ")":
+            continue
+        letters = "".join(c for c in doc[k + 1].text if c.isalpha())
+        if not is_acronym_text(doc[k + 1].text) or _initials(doc[span.start:k]).lower() == letters.lower():
+            continue
+        start = k - 1
+        while start > 0 and start > k - 1 - len(letters) and _is_word_token(doc[start - 1]) and not doc[start - 1].is_space:
+            start -= 1
+            if _initials(doc[start:k]).lower() == letters.lower() and doc[start].text[:1].isupper():
+                cls, _ = classify(doc, doc[start:k])
+                if cls and cls not in _PLACE_CLASSES:
+                    while result and result[-1].start >= start:
+                        result.pop()
+                    result.append(Span(doc, start, k, label=cls))
+                break
+    return result
+
+
+def _initials(tokens: Span) -> str:
+    return "".join(t.text[0] for t in tokens if _is_word_token(t))
+
+
+_PLACE_CLASSES = {"Country", "Place", "Province", "City", "Region"}
 
 
 def _is_word_token(token: Token) -> bool:
@@ -739,11 +852,23 @@ def _has_body_head(tokens: Span) -> bool:
 
 
 def _is_compound_of_known(gaz, core: Span) -> bool:
-    """ "Kenya-Finland", "NWRA-Peru": hyphenated parts that are each a country or an acronym."""
+    """ "Kenya-Finland", "EU-Japan", "U.S.-Norland" (one token): hyphenated parts that are each
+    a country or an acronym."""
+    if len(core) == 1:
+        return bool(compound_places(gaz, core.text))
     parts = [t for t in core if t.text not in {"-", "\u2013", "/"}]
     if len(parts) < 2 or len(parts) == len(core):
         return False
     return all(gaz.lookup(t.text) or (t.is_upper and len(t) > 1) for t in parts)
+
+
+def compound_places(gaz, word: str) -> list[tuple[int, int]]:
+    """Character offsets of the places in a word made of two or more places joined by hyphens
+    ("U.S.-Norland"), or nothing."""
+    parts = [(m.start(), m.end()) for m in re.finditer(r"[^-\u2013/]+", word)]
+    if len(parts) < 2 or not all(gaz.lookup(word[a:b]) for a, b in parts):
+        return []
+    return parts
 
 
 def _majority_ner(span: Span) -> str:

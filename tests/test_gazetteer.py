@@ -1,0 +1,111 @@
+"""Countries: former states, abbreviations before nouns, countries inside names, states after
+cities, people with place names, bracketed acronyms after places. Sentences written here."""
+import pytest
+
+from kg.nlp.gazetteer import gazetteer
+
+
+def countries(extraction) -> dict[str, str]:
+    """isoCode -> entity key of every Country extracted."""
+    return {e.attributes.get("isoCode"): e.key for e in extraction.entities.values() if e.cls == "Country"}
+
+
+@pytest.mark.parametrize("name, key, iso", [
+    ("Soviet Union", "country/SUHH", "SU"),
+    ("USSR", "country/SUHH", "SU"),
+    ("East Germany", "country/DDDE", "DD"),
+    ("Yugoslavia", "country/YUCS", "YU"),
+    ("Czechoslovakia", "country/CSHH", "CS"),
+    ("Zaire", "country/ZRCD", "ZR"),
+    ("West Germany", "country/DE", "DE"),  # the Federal Republic kept its code
+    ("Korea", "country/KR", "KR"),
+])
+def test_gazetteer_knows_former_countries(name, key, iso):
+    entry = gazetteer().lookup(name)
+    assert entry is not None and (entry.key, entry.cls, entry.iso) == (key, "Country", iso)
+
+
+def test_a_current_country_keeps_its_names():
+    assert gazetteer().lookup("Yemen").key == "country/YE"  # not the former South Yemen
+    assert gazetteer().lookup("Viet-Nam") is None or gazetteer().lookup("Viet-Nam").key == "country/VN"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Delegates of the Soviet Union and Yugoslavia met the Norland Grain Board.", {"SU", "YU"}),
+    ("West Germany and East Germany signed a transit accord.", {"DE", "DD"}),
+    ("The Andean Water Council sent engineers to Czechoslovakia.", {"CS"}),
+])
+def test_former_countries_are_countries(extract, text, expected):
+    assert set(countries(extract(text))) == expected
+
+
+@pytest.mark.parametrize("text, iso", [
+    ("The U.S. Harbor Council sold notes to the Andean Water Council.", "US"),
+    ("U.S. officials met the Norland Grain Board on Monday.", "US"),
+    ("Sales in the U.S. Housing Sector fell.", "US"),
+    ("Prices in the U.K. Wool Trade rose sharply.", "GB"),
+    ("The U.S.-Peru talks on copper ended.", "US"),
+    ("The U.S.-Peru talks on copper ended.", "PE"),
+])
+def test_abbreviated_country_before_a_noun_is_the_country(extract, text, iso):
+    assert iso in countries(extract(text))
+
+
+def test_a_body_named_after_an_abbreviated_country_keeps_its_name(extract):
+    extraction = extract("The U.S. Harbor Council sold notes to the Andean Water Council.")
+    labels = {e.label for e in extraction.entities.values() if e.cls != "Country"}
+    assert "U.S. Harbor Council" in labels
+
+
+@pytest.mark.parametrize("text", [
+    "Sales in the U.S. Housing Sector fell.",
+    "Prices in the U.K. Wool Trade rose sharply.",
+])
+def test_no_name_is_made_of_a_country_and_a_common_noun(extract, text):
+    labels = {e.label for e in extract(text).entities.values()}
+    assert not any(label.startswith(("U.S. ", "U.K. ")) for label in labels), labels
+
+
+@pytest.mark.parametrize("text, iso", [
+    ("Ministers opened the Kenya Round of farm talks in Geneva.", "KE"),
+    ("Creditors of the Ghana Club agreed to reschedule the loans.", "GH"),
+])
+def test_a_country_inside_another_name_is_no_mention(extract, text, iso):
+    assert iso not in countries(extract(text))
+
+
+@pytest.mark.parametrize("text, country, state", [
+    ("The Norland Grain Board is based in Augusta, Georgia, and in Lima.", "GE", "place/US-GA"),
+])
+def test_state_after_its_city_is_no_country(extract, text, country, state):
+    extraction = extract(text)
+    assert country not in countries(extraction)
+    assert state in extraction.entities
+
+
+def test_a_country_after_its_own_city_stays_a_country(extract):
+    assert "GE" in countries(extract("The Norland Grain Board opened an office in Tbilisi, Georgia."))
+
+
+@pytest.mark.parametrize("text, surname, place_key", [
+    ("Finance Minister Anton Baker met the Norland Grain Board. Baker said talks went well.",
+     "Baker", "place/UM-81"),
+    ("Vice President Bush met the Norland Grain Board on Monday.", "Bush", "place/geonames-358600"),
+])
+def test_a_person_reading_wins_over_a_place(extract, text, surname, place_key):
+    extraction = extract(text)
+    assert place_key not in extraction.entities
+    people = {e.label for e in extraction.entities.values() if e.cls == "Person"}
+    assert any(label.endswith(surname) for label in people), people
+
+
+@pytest.mark.parametrize("text, full, acronym, place_key", [
+    ("She joined the Development Bank in Malta (DBiM) last year.", "Development Bank in Malta", "DBiM", "country/MT"),
+    ("He chairs the Credit House of Chile (CHoC) in Santiago.", "Credit House of Chile", "CHoC", "country/CL"),
+])
+def test_bracketed_acronym_goes_to_the_whole_name(extract, text, full, acronym, place_key):
+    extraction = extract(text)
+    place = extraction.entities.get(place_key)
+    assert place is None or acronym not in place.aliases
+    owner = [e for e in extraction.entities.values() if acronym in e.aliases or e.attributes.get("acronym") == acronym]
+    assert [e.label for e in owner] == [full]
