@@ -91,6 +91,8 @@ def test_a_country_after_its_own_city_stays_a_country(extract):
     ("Finance Minister Anton Baker met the Norland Grain Board. Baker said talks went well.",
      "Baker", "place/UM-81"),
     ("Vice President Bush met the Norland Grain Board on Monday.", "Bush", "place/geonames-358600"),
+    # a town's name that the recogniser reads as a person's, with nothing else to go on
+    ("The court heard that Ortega had met Lincoln twice before the vote.", "Lincoln", "place/geonames-2644487"),
 ])
 def test_a_person_reading_wins_over_a_place(extract, text, surname, place_key):
     extraction = extract(text)

@@ -232,3 +232,11 @@ def test_an_acronym_bracketed_with_a_place_is_an_alias(extract):
 def test_a_company_with_and_without_its_legal_form_is_one(extract, text):
     bodies = [e for e in extract(text).entities.values() if "Norlink" in e.label]
     assert len(bodies) == 1, bodies
+
+
+@pytest.mark.parametrize("text, word", [
+    ("Witnesses said the Andean Water Council had paid.", "Witnesses"),
+    ("Officials from Norland met the Andean Water Council.", "Officials"),
+])
+def test_a_common_noun_capitalised_by_the_sentence_is_no_name(extract, text, word):
+    assert word not in names_by_class(extract(text))

@@ -210,7 +210,9 @@ class NameFinder:
         if token.is_upper and len(text) >= 2:
             return True
         if token.is_sent_start or _after_opening(token):
-            return token.tag_ in {"NNP", "NNPS"} or token.ent_type_ in {"ORG", "GPE", "PERSON", "LOC", "FAC", "NORP"}
+            # "Witnesses said": a common noun the sentence capitalised, whatever the recogniser says
+            return token.tag_ in {"NNP", "NNPS"} or (
+                token.ent_type_ in {"ORG", "GPE", "PERSON", "LOC", "FAC", "NORP"} and token.tag_ not in {"NN", "NNS"})
         return token.pos_ in {"PROPN", "NOUN", "ADJ", "NUM", "X", "VERB", "ADV"} and token.is_alpha or (
             token.pos_ in {"PROPN", "NOUN"} and any(c.isalpha() for c in text))
 
@@ -684,13 +686,13 @@ def _surnames(doc: Doc) -> set[str]:
 
 def _person_reading(span: Span, surnames: set[str], place: GazetteerEntry | None) -> bool:
     """A place name that names a person here: the recogniser reads it as a person's name, and
-    it is part of a full name ("James Baker"), a surname of someone the text names in full
-    ("Baker said"), after a title ("President Norman"), or a place's name only in a form
-    derived from it ("Baker" of "Baker Island", "Bush" of "B\u016bsh"). The recogniser alone is
-    not enough: it calls many a country or city by its own name a person."""
+    the place is a town (many are named after people: "Kennedy", "Lincoln"), or it is part of
+    a full name ("James Baker"), a surname of someone the text names in full ("Baker said") or
+    after a title ("President Norman"). For countries and provinces the recogniser alone is not
+    enough: it calls many of them by their own names a person."""
     if not all(t.ent_type_ == "PERSON" for t in span) or _is_acronym(span):
         return False
-    if place is not None and place.cls != "Country" and place.label != name_text(span):
+    if place is not None and place.cls == "City":
         return True
     doc = span.doc
     before = doc[span.start - 1] if span.start > 0 else None
