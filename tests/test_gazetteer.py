@@ -111,3 +111,12 @@ def test_bracketed_acronym_goes_to_the_whole_name(extract, text, full, acronym, 
     assert place is None or acronym not in place.aliases
     owner = [e for e in extraction.entities.values() if acronym in e.aliases or e.attributes.get("acronym") == acronym]
     assert [e.label for e in owner] == [full]
+
+
+@pytest.mark.parametrize("text, iso", [
+    ("Grants went to St. Lucia and Grenada.", "LC"),
+    ("Grants went to St Kitts and Nevis and Grenada.", "KN"),
+    ("The US and Norland signed the accord.", "US"),
+])
+def test_countries_by_their_short_written_forms(extract, text, iso):
+    assert iso in countries(extract(text))

@@ -25,7 +25,7 @@ from .lexicon import HEAD_NOUNS
 # English short forms that news uses and ISO 3166 / GeoNames do not list.
 # The first form of a former country is its label.
 _COUNTRY_SHORT_FORMS = {
-    "US": ["U.S.", "U.S.A.", "USA", "America", "United States of America"],
+    "US": ["U.S.", "US", "U.S.A.", "USA", "America", "United States of America"],
     "GB": ["UK", "U.K.", "Britain", "Great Britain"],
     "KR": ["South Korea", "Republic of Korea", "Korea"],  # "Korea" alone is the South in news
     "KP": ["North Korea"],
@@ -184,10 +184,14 @@ class Gazetteer:
             return  # regions called "Centre" or "Capital" would swallow "the Centre" of a text
         if overwrite or name not in self.by_name:
             self.by_name[name] = entry
-        # "Bogota" for "Bogotá", "Sao Paulo" for "São Paulo": news in English often drops accents
+        # "Bogota" for "Bogotá", "Sao Paulo" for "São Paulo": news in English often drops
+        # accents; "St. Lucia", "St Kitts" for "Saint ...": and abbreviates "Saint"
         plain = without_accents(name)
-        if plain != name and plain not in self.by_name:
-            self.by_name[plain] = entry
+        variants = [plain] + [re.sub(r"^Saint ", short, form) for form in (name, plain)
+                              if form.startswith("Saint ") for short in ("St. ", "St ")]
+        for variant in variants:
+            if variant != name and variant not in self.by_name:
+                self.by_name[variant] = entry
 
     def lookup(self, name: str) -> GazetteerEntry | None:
         """The entry a name refers to, trying the name as written, without 'the', and with place suffixes off."""

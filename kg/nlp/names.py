@@ -203,7 +203,7 @@ class NameFinder:
 
     def _is_name_word(self, token: Token) -> bool:
         text = token.text
-        if not text[:1].isupper() or text in _MONTHS:
+        if not text[:1].isupper() or (text in _MONTHS and token.ent_type_ != "PERSON"):
             return False
         if text in _FUNCTION_WORDS and (token.is_sent_start or token.pos_ in {"DET", "PRON", "ADP", "CCONJ"}):
             return False
