@@ -329,6 +329,10 @@ def extract(document: Document, doc: Doc) -> Extraction:
 
 
 def _evidence(span: Span, rule: str, confidence: float) -> Evidence:
-    """The words that state a fact, within their sentence."""
-    return Evidence(sentence=span.sent.text.strip(), start=span.start_char, end=span.end_char,
+    """The words that state a fact, within their sentence (the whole sentence when a rule
+    points at no words)."""
+    sentence = span.sent
+    if span.end_char <= span.start_char:
+        span = sentence
+    return Evidence(sentence=sentence.text.strip(), start=span.start_char, end=span.end_char,
                     rule=rule, confidence=confidence)

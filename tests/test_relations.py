@@ -144,3 +144,13 @@ def test_list_items_name_the_parties_before_the_colon(extract):
 ])
 def test_places_inside_names_and_type_nouns_after_acronyms(extract, text, expected):
     assert expected in relation_labels(extract(text))
+
+
+def test_every_relation_points_at_words_of_its_sentence(extract):
+    text = "The Andean Water Forum opened in Lima.\n\nThe Republic of Peru, led by President Ana Ruiz, is the next co-chair of the forum."
+    extraction = extract(text)
+    assert extraction.relations
+    for relation in extraction.relations:
+        evidence = relation.evidence
+        assert 0 <= evidence.start < evidence.end <= len(text), relation
+        assert text[evidence.start:evidence.end].strip() in evidence.sentence or evidence.sentence in text[evidence.start:evidence.end]
