@@ -240,3 +240,7 @@ def test_a_company_with_and_without_its_legal_form_is_one(extract, text):
 ])
 def test_a_common_noun_capitalised_by_the_sentence_is_no_name(extract, text, word):
     assert word not in names_by_class(extract(text))
+
+
+def test_a_numbered_name_the_recogniser_finds_keeps_its_number(extract):
+    assert names_by_class(extract("Officers said the 6th Fleet left Naples on Monday.")).get("6th Fleet") == "Organization"

@@ -557,7 +557,9 @@ class NameFinder:
         span = doc[start:end]
         if any(t.is_space and t.text.count("\n") > 1 for t in span) or "\n\n" in span.text:
             return None
-        if not span[0].text[:1].isupper() or any(t.ent_type_ in {"DATE", "TIME"} or t.text in _MONTHS for t in span):
+        numbered = _ORDINAL.match(span[0].text) and len(span) > 1 and span[1].text[:1].isupper()  # "6th Fleet"
+        if not (span[0].text[:1].isupper() or numbered) or any(
+                t.ent_type_ in {"DATE", "TIME"} or t.text in _MONTHS for t in span):
             return None
         if not any(t.pos_ == "PROPN" or (t.is_upper and len(t) > 1) for t in span):
             return None
