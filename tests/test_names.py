@@ -244,3 +244,21 @@ def test_a_common_noun_capitalised_by_the_sentence_is_no_name(extract, text, wor
 
 def test_a_numbered_name_the_recogniser_finds_keeps_its_number(extract):
     assert names_by_class(extract("Officers said the 6th Fleet left Naples on Monday.")).get("6th Fleet") == "Organization"
+
+
+@pytest.mark.parametrize("text, phrase", [
+    ("Ana Ruiz, Minister of Education, opened the Andean Water Forum.", "Minister of Education"),
+    ("Ana Ruiz, Director of Human Resources at the Andean Water Council, spoke.", "Human Resources"),
+    ("The Deputy Director spoke for the Andean Water Council.", "Deputy Director"),
+])
+def test_posts_and_their_fields_are_no_bodies(extract, text, phrase):
+    found = names_by_class(extract(text))
+    assert phrase not in found and "Andean Water " + ("Forum" if "Forum" in text else "Council") in found
+
+
+@pytest.mark.parametrize("text, name, cls", [
+    ("Ana Ruiz, Director General of NORDA, spoke in Lima.", "NORDA", "Organization"),
+    ("Students joined the Andean Water Coordinator scheme in Lima.", "Andean Water Coordinator", "Program"),
+])
+def test_a_body_after_a_post_and_a_post_named_scheme_stay(extract, text, name, cls):
+    assert names_by_class(extract(text)).get(name) == cls

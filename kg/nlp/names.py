@@ -416,7 +416,7 @@ class NameFinder:
         alias = None
         if type_noun is not None and type_noun.is_lower and type_noun.lemma_ in TYPE_NOUNS_AFTER_NAME \
                 and not (cls in {"Country", "Province", "City", "Region", "Place"}) \
-                and evidence not in {"nationality", "post"}:
+                and evidence != "nationality":
             noun_cls = TYPE_NOUNS_AFTER_NAME[type_noun.lemma_]
             head = head_token(core)
             if noun_cls == "Facility" and not bracketed:
@@ -474,6 +474,8 @@ class NameFinder:
             cls = head_class(head.text)
             if cls:
                 return cls, "head-noun"
+        if self._is_post_or_its_field(core):
+            return None, "post"
         if len(core) == 2 and TOP_CLASS.get(head_class(core[0].text) or "") == "Organization":
             return head_class(core[0].text), "head-noun-first"  # "Universidad Andina": the head comes first
         ner = _majority_ner(core)
@@ -567,6 +569,8 @@ class NameFinder:
             return None
         if len(span) == 1 and span[0].text.lower().rstrip(".") in PERSON_ROLES | HONORIFICS:
             return None
+        if cls != "Person" and self._is_post_or_its_field(span):
+            return None
         if _is_compound_of_known(self.gazetteer, span):
             return None  # "U.S.-Norland": two places, not a third name
         text = name_text(span)
@@ -590,6 +594,21 @@ class NameFinder:
         if cls == "Person":
             start = self._person_start(doc, start, end)
         return Span(doc, start, end, label=cls)
+
+    def _is_post_or_its_field(self, core: Span) -> bool:
+        """ "Minister of Education", "Deputy Director": a post, no body; "Human Resources" in
+        "Director of Human Resources": the field of a post, no body either (a name with a head
+        noun of its own, "Director of the Norland Water Board", is one)."""
+        head = head_token(core)
+        if head is not None and head.text.lower().rstrip(".") in PERSON_ROLES:
+            return True
+        doc = core.doc
+        k = core.start
+        while k > 0 and doc[k - 1].lower_ in {"the", "a"}:
+            k -= 1
+        return (k >= 2 and doc[k - 1].lower_ in {"of", "for"} and doc[k - 2].lower_ in PERSON_ROLES
+                and (head is None or head_class(head.text) is None) and not self._is_place(core.text)
+                and not any(t.is_upper and len(t) > 1 for t in core))  # "Director of NORDA": a body
 
     def _is_demonym(self, core: Span) -> bool:
         """ "Kenyan", "Central Asian", "Kyrgyz": the adjective of a country or region (its
