@@ -82,6 +82,8 @@ PERSON_ROLES = set(
     "leader member officer coordinator counsellor counselor king queen prince princess "
     "senator lawmaker general colonel captain".split()
 )
+# Posts named after a field of work: "Minister of Education", "Director for Research".
+FIELD_POSTS = set("minister director secretary commissioner professor dean lecturer undersecretary".split())
 PERSON_TITLES = {"Mr", "Mr.", "Mrs", "Mrs.", "Ms", "Ms.", "Dr", "Dr.", "Prof", "Prof.",
                  "Professor", "Sir", "Madam", "President", "Minister", "Premier", "Ambassador",
                  "Chairman", "Secretary-General"}

@@ -20,6 +20,7 @@ from spacy.tokens import Doc, Span, Token
 
 from .gazetteer import GazetteerEntry, gazetteer
 from .lexicon import (
+    FIELD_POSTS,
     HONORIFICS,
     JOINING_CONJUNCTIONS,
     NAME_CONNECTORS,
@@ -606,7 +607,7 @@ class NameFinder:
         k = core.start
         while k > 0 and doc[k - 1].lower_ in {"the", "a"}:
             k -= 1
-        return (k >= 2 and doc[k - 1].lower_ in {"of", "for"} and doc[k - 2].lower_ in PERSON_ROLES
+        return (k >= 2 and doc[k - 1].lower_ in {"of", "for"} and doc[k - 2].lower_ in FIELD_POSTS
                 and (head is None or head_class(head.text) is None) and not self._is_place(core.text)
                 and not any(t.is_upper and len(t) > 1 for t in core))  # "Director of NORDA": a body
 
