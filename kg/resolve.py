@@ -8,6 +8,7 @@ full name it stands for.
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from spacy.tokens import Doc, Span
@@ -78,6 +79,8 @@ def resolve(doc: Doc) -> tuple[dict[str, Entity], dict[tuple[int, int], str]]:
             uf.union(a, b)
     for short, long in _people_named_in_part(full):
         uf.union(long, short)
+    for short, long in _acronyms_of_names(full):
+        uf.union(long, short)
 
     groups: dict[int, list[Span]] = {}
     for i, span in enumerate(full):
@@ -134,6 +137,29 @@ def _people_named_in_part(spans: list[Span]) -> list[tuple[int, int]]:
                                                     or name.split()[-n:] == [w.lower() for w in words])}
         if len(candidates) == 1:
             pairs.append((i, full_names[candidates.pop()]))
+    return pairs
+
+
+def _acronyms_of_names(spans: list[Span]) -> list[tuple[int, int]]:
+    """(acronym, full name) indices where an acronym the text never explains is spelt by the
+    initials of exactly one full name of the document ("EU" after "European Union")."""
+    full_names: dict[str, set[str]] = {}
+    index: dict[str, int] = {}
+    for i, span in enumerate(spans):
+        text = name_text(span)
+        if span.label_ in _PLACE_CLASSES or is_acronym_text(text) or len(span) < 2:
+            continue
+        initials = "".join(w[0] for w in re.findall(r"[^\W\d_]+", text) if w[0].isupper())
+        full_names.setdefault(initials, set()).add(normalise_name(text))
+        index.setdefault(normalise_name(text), i)
+    pairs = []
+    for i, span in enumerate(spans):
+        text = name_text(span)
+        if span.label_ in _PLACE_CLASSES or not (is_acronym_text(text) and text.isalpha() and text.isupper()):
+            continue
+        candidates = full_names.get(text, set())
+        if len(candidates) == 1:
+            pairs.append((i, index[next(iter(candidates))]))
     return pairs
 
 

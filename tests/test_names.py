@@ -262,3 +262,9 @@ def test_posts_and_their_fields_are_no_bodies(extract, text, phrase):
 ])
 def test_a_body_after_a_post_and_a_post_named_scheme_stay(extract, text, name, cls):
     assert names_by_class(extract(text)).get(name) == cls
+
+
+def test_an_unexplained_acronym_spelt_by_one_full_name_is_its_alias(extract):
+    extraction = extract("The Andean Water Council met in Lima. The AWC said it would pay for the dam.")
+    bodies = [e for e in extraction.entities.values() if e.cls != "City"]
+    assert [b.label for b in bodies] == ["Andean Water Council"] and "AWC" in bodies[0].aliases
