@@ -53,8 +53,8 @@ def resolve(doc: Doc) -> tuple[dict[str, Entity], dict[tuple[int, int], str]]:
     by_name: dict[str, int] = {}
     named: dict[str, list[int]] = {}
     for i, span in enumerate(full):
-        for name in _names_of(span):
-            named.setdefault(normalise_name(name), []).append(i)
+        for key in _merge_keys(span):
+            named.setdefault(key, []).append(i)
     for members in named.values():
         # "the 2nd Leaders' Meeting" and "the 3rd Leaders' Meeting" share the series' name
         # but are two events; a mention without a number joins the edition only when the
@@ -203,9 +203,18 @@ def _names_of(span: Span) -> list[str]:
     names = [name_text(span)]
     if span._.coop_alias:
         names.append(span._.coop_alias)
-    if span.label_ in ("Company", "Organization"):
-        names += [n for n in map(_without_legal_form, names) if n]
     return names
+
+
+def _merge_keys(span: Span) -> list[str]:
+    """What joins a mention with others of one entity: its names; and for bodies, their names
+    without a company's legal form, among bodies only ("Norlink" and "Norlink Ltd" are one
+    company; the country Norland is no "Norland Ltd")."""
+    keys = [normalise_name(name) for name in _names_of(span)]
+    if span.label_ not in _PLACE_CLASSES | {"Person"}:
+        keys += ["body:" + key for key in keys]
+        keys += ["body:" + normalise_name(name) for name in map(_without_legal_form, _names_of(span)) if name]
+    return keys
 
 
 def _without_legal_form(name: str) -> str | None:
