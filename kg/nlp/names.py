@@ -456,7 +456,7 @@ class NameFinder:
             return None, "compound-of-names"  # "Kenya-Finland" as in "Kenya-Finland cooperation"
         if (len(core) == 1 and core[0].ent_type_ == "NORP") or self._is_demonym(core):
             return None, "nationality"  # "Mexican", "British", "the Norlandic delegation": adjectives, not names
-        if len(core) == 1 and core[0].text.lower().rstrip(".") in PERSON_ROLES | HONORIFICS:
+        if len(core) == 1 and self._is_post_or_its_field(core):
             return None, "post"  # "the Ambassador", "the Minister": a post, no name
         if all(t.ent_type_ == "PERSON" for t in core) and len(core) >= 2 and core[0].ent_iob_ == "B" and \
                 (core.end >= len(doc) or doc[core.end].ent_iob_ != "I"):
@@ -568,10 +568,8 @@ class NameFinder:
             return None
         if (len(span) == 1 and span[0].ent_type_ == "NORP") or self._is_demonym(span):
             return None
-        if len(span) == 1 and span[0].text.lower().rstrip(".") in PERSON_ROLES | HONORIFICS:
-            return None
-        if cls != "Person" and self._is_post_or_its_field(span):
-            return None
+        if (cls != "Person" or len(span) == 1) and self._is_post_or_its_field(span):
+            return None  # "the Ambassador", "Minister of Education": a post, no name
         if _is_compound_of_known(self.gazetteer, span):
             return None  # "U.S.-Norland": two places, not a third name
         text = name_text(span)
@@ -601,7 +599,7 @@ class NameFinder:
         "Director of Human Resources": the field of a post, no body either (a name with a head
         noun of its own, "Director of the Norland Water Board", is one)."""
         head = head_token(core)
-        if head is not None and head.text.lower().rstrip(".") in PERSON_ROLES:
+        if head is not None and head.text.lower().rstrip(".") in PERSON_ROLES | HONORIFICS:
             return True
         doc = core.doc
         k = core.start
