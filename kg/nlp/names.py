@@ -952,11 +952,12 @@ def _headline_tokens(doc: Doc) -> set[int]:
     where capitals say nothing about names."""
     result: set[int] = set()
     small = {"a", "an", "the", "of", "and", "for", "on", "in", "to", "with", "at", "by", "&", "or", "from"}
-    for match in re.finditer(r"[^\n]+", doc.text):
+    text = doc.text
+    text_end = len(text.rstrip())  # past it only blanks: computed once, so the scan stays linear
+    for match in re.finditer(r"[^\n]+", text):
         line = match.group(0)
-        text = doc.text
         # a line that ends its paragraph; a line that runs on into the next is hard-wrapped text
-        alone = match.end() == len(text) or text[match.end():].startswith("\n\n") or not text[match.end():].strip()
+        alone = match.end() >= text_end or text.startswith("\n\n", match.end())
         if not alone or line.rstrip().endswith((".", "?", "!", '"', "\u201d")):
             continue
         words = re.findall(r"[A-Za-z][\w'-]*", line)
