@@ -56,7 +56,7 @@ def resolve(doc: Doc) -> tuple[dict[str, Entity], dict[tuple[int, int], str]]:
         for key in _merge_keys(span):
             named.setdefault(key, []).append(i)
     for members in named.values():
-        # "the 2nd Leaders' Meeting" and "the 3rd Leaders' Meeting" share the series' name
+        # "the 2nd Ministers' Forum" and "the 3rd Ministers' Forum" share the series' name
         # but are two events; a mention without a number joins the edition only when the
         # document names one
         editions = {full[i]._.coop_edition for i in members} - {None}
@@ -123,7 +123,7 @@ def resolve(doc: Doc) -> tuple[dict[str, Entity], dict[tuple[int, int], str]]:
 
 def _people_named_in_part(spans: list[Span]) -> list[tuple[int, int]]:
     """(short, full) indices where a person is named again by the first or last words of
-    their full name ("Aschen" after "Maria Aschen", "Li" after "Li Wen"), when exactly one
+    their full name ("Aschen" after "Maria Aschen", "Okafor" after "Ada Okafor"), when exactly one
     person of the document has a name that begins or ends so."""
     people = {i: name_text(s).split() for i, s in enumerate(spans) if s.label_ == "Person"}
     full_names: dict[str, int] = {}
@@ -142,7 +142,7 @@ def _people_named_in_part(spans: list[Span]) -> list[tuple[int, int]]:
 
 def _acronyms_of_names(spans: list[Span]) -> list[tuple[int, int]]:
     """(acronym, full name) indices where an acronym the text never explains is spelt by the
-    initials of exactly one full name of the document ("EU" after "European Union")."""
+    initials of exactly one full name of the document ("NWC" after "Norland Water Council")."""
     full_names: dict[str, set[str]] = {}
     index: dict[str, int] = {}
     for i, span in enumerate(spans):

@@ -205,9 +205,9 @@ def test_numbered_editions_of_one_series_are_distinct_events(extract):
 @pytest.mark.parametrize(
     "text, name, cls",
     [
-        ("Delegates gathered for the Andean Water Board's Annual Meetings in Quito.", "Annual Meetings", "Event"),
+        ("Delegates gathered for the Andean Water Board's Annual Sessions in Quito.", "Annual Sessions", "Event"),
         ("The plan supports the Andean Development Goals.", "Andean Development Goals", "Program"),
-        ("The Partners' Dialogue opened in Quito on Monday.", "Partners' Dialogue", "Event"),
+        ("The Donors' Dialogue opened in Quito on Monday.", "Donors' Dialogue", "Event"),
     ],
 )
 def test_plural_heads_and_plural_possessives(extract, text, name, cls):
@@ -243,7 +243,7 @@ def test_a_common_noun_capitalised_by_the_sentence_is_no_name(extract, text, wor
 
 
 def test_a_numbered_name_the_recogniser_finds_keeps_its_number(extract):
-    assert names_by_class(extract("Officers said the 6th Fleet left Naples on Monday.")).get("6th Fleet") == "Organization"
+    assert names_by_class(extract("Officers said the 9th Fleet left Naples on Monday.")).get("9th Fleet") == "Organization"
 
 
 @pytest.mark.parametrize("text, phrase", [

@@ -124,7 +124,7 @@ def canonical_noun(word: str) -> str:
 
 def head_class(word: str) -> str | None:
     """The class a head noun gives a name, or None; a plural head of events, programmes and
-    facilities ("Annual Meetings", "Development Goals") gives the class of its singular
+    facilities ("Annual Sessions", "Development Goals") gives the class of its singular
     (not of places and bodies: "Developing States" are no state)."""
     word = word.lower()
     cls = HEAD_NOUNS.get(word)

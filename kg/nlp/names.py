@@ -250,7 +250,7 @@ class NameFinder:
         if text in {"'s", "\u2019s"} and self._is_name_word(doc[nxt]):
             return nxt
         if text in {"'", "\u2019"} and doc[j - 1].text.endswith("s") and self._is_name_word(doc[nxt]):
-            return nxt  # "Leaders' Meeting": a plural possessive inside a name
+            return nxt  # "Ministers' Forum": a plural possessive inside a name
         if text == "," and self._comma_inside_name(doc, j):
             return nxt
         if text in _OPEN_QUOTES and self._quoted_name_end(doc, j) is not None:
@@ -351,10 +351,10 @@ class NameFinder:
 
     def _possessor(self, doc: Doc, start: int, k: int) -> bool:
         """ "Japan's Ministry ...": a possessive after a place or an acronym splits the name,
-        while "People's Government" and "Leaders' Meeting" stay one."""
+        while "People's Government" and "Ministers' Forum" stay one."""
         left = doc[start:k]
         if (len(left) == 1 and head_class(left[0].text)) or _has_body_head(left):
-            return True  # "the Bank's Annual Meetings", "the Water Board's Annual Meetings"
+            return True  # "the Bank's Annual Sessions", "the Water Board's Annual Sessions"
         return bool(self.gazetteer.lookup(left.text)) or (len(left) == 1 and left[0].is_upper)
 
     def _of_another_body(self, doc: Doc, k: int, end: int) -> bool:
@@ -560,7 +560,7 @@ class NameFinder:
         span = doc[start:end]
         if any(t.is_space and t.text.count("\n") > 1 for t in span) or "\n\n" in span.text:
             return None
-        numbered = _ORDINAL.match(span[0].text) and len(span) > 1 and span[1].text[:1].isupper()  # "6th Fleet"
+        numbered = _ORDINAL.match(span[0].text) and len(span) > 1 and span[1].text[:1].isupper()  # "9th Fleet"
         if not (span[0].text[:1].isupper() or numbered) or any(
                 t.ent_type_ in {"DATE", "TIME"} or t.text in _MONTHS for t in span):
             return None
@@ -874,7 +874,7 @@ def _has_body_head(tokens: Span) -> bool:
 
 
 def _is_compound_of_known(gaz, core: Span) -> bool:
-    """ "Kenya-Finland", "EU-Japan", "U.S.-Norland" (one token): hyphenated parts that are each
+    """ "Kenya-Finland", "NWC-Japan", "U.S.-Norland" (one token): hyphenated parts that are each
     a country or an acronym."""
     if len(core) == 1:
         return bool(compound_places(gaz, core.text))
