@@ -46,3 +46,9 @@ def test_training_gives_the_same_bytes_twice(tmp_path):
         digests.append((out / "model").read_bytes())
     assert digests[0] == digests[1]
     assert digests[0] != (TRAINED_NER / "model").read_bytes()  # a sample gives other weights
+
+
+def test_the_name_finder_declares_what_it_needs_and_the_pipeline_provides_it():
+    analysis = load_pipeline().analyze_pipes(pretty=False)
+    assert analysis["problems"]["coop_names"] == []
+    assert "doc.spans" in analysis["summary"]["coop_names"]["assigns"]

@@ -109,9 +109,11 @@ def paragraph_boundaries(doc: Doc) -> Doc:
 
 @Language.factory(
     "coop_names",
-    default_config={"use_ner": True, "min_city_population": 100000},
+    default_config={"use_ner": True},
+    assigns=["doc.spans"],
+    requires=["token.tag", "token.dep", "token.lemma", "token.ent_type", "token.ent_iob"],
 )
-def make_name_finder(nlp: Language, name: str, use_ner: bool, min_city_population: int) -> "NameFinder":
+def make_name_finder(nlp: Language, name: str, use_ner: bool) -> "NameFinder":
     return NameFinder(use_ner=use_ner)
 
 
