@@ -268,3 +268,11 @@ def test_an_unexplained_acronym_spelt_by_one_full_name_is_its_alias(extract):
     extraction = extract("The Andean Water Council met in Lima. The AWC said it would pay for the dam.")
     bodies = [e for e in extraction.entities.values() if e.cls != "City"]
     assert [b.label for b in bodies] == ["Andean Water Council"] and "AWC" in bodies[0].aliases
+
+
+@pytest.mark.parametrize("text, name, cls", [
+    ("The company, Empresa Andina de Pesquisa Agraria, will help.", "Empresa Andina de Pesquisa Agraria", "Organization"),
+    ("Students of Universiti Tanjung Lestari met in Lima.", "Universiti Tanjung Lestari", "Organization"),
+])
+def test_names_whose_head_comes_first(extract, text, name, cls):
+    assert names_by_class(extract(text)).get(name) == cls

@@ -17,10 +17,27 @@ def _heads(cls: str, words: str) -> None:
 
 _heads("GovernmentAgency", "ministry department agency bureau administration commission "
        "secretariat office directorate inspectorate")
-_heads("ResearchOrganization", "university universiti universität universidad college academy "
+_heads("ResearchOrganization", "university universität college academy "
        "institute institut school")
 _heads("Company", "inc inc. ltd ltd. co co. corp corp. plc llc ag gmbh holdings "
        "industries enterprises airlines airways motors")
+# The same heads in the languages whose names news often leaves untranslated, where they
+# come first ("Empresa Brasileira de ...", "Universiti Andalas").
+HEADS_FIRST: set[str] = set()
+
+
+def _heads_first(cls: str, words: str) -> None:
+    _heads(cls, words)
+    HEADS_FIRST.update(words.split())
+
+
+_heads_first("GovernmentAgency", "ministerio ministério ministère ministero agencia agência "
+             "agence secretaría comisión comissão")
+_heads_first("ResearchOrganization", "universiti universidade università université instituto "
+             "istituto universidad")
+_heads_first("Company", "empresa compañía companhia compagnie société sociedad sociedade")
+_heads_first("Organization", "fundação fundación fondation fondazione banco banque centro "
+             "consejo conselho conseil asociación associação organización organização")
 _heads("Organization", "alliance center centre network association committee council "
        "foundation government federation union society organization organisation group "
        "consortium coalition chamber board league institution corporation company firm bank "

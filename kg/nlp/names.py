@@ -21,6 +21,7 @@ from spacy.tokens import Doc, Span, Token
 from .gazetteer import GazetteerEntry, gazetteer
 from .lexicon import (
     FIELD_POSTS,
+    HEADS_FIRST,
     HONORIFICS,
     JOINING_CONJUNCTIONS,
     NAME_CONNECTORS,
@@ -460,6 +461,9 @@ class NameFinder:
             return None, "nationality"  # "Mexican", "British", "the Norlandic delegation": adjectives, not names
         if len(core) == 1 and self._is_post_or_its_field(core):
             return None, "post"  # "the Ambassador", "the Minister": a post, no name
+        if len(core) >= 2 and core[0].text.lower() in HEADS_FIRST:
+            # "Universidad Andina", "Empresa Brasileira de ...": the head comes first
+            return head_class(core[0].text), "head-noun-first"
         if all(t.ent_type_ == "PERSON" for t in core) and len(core) >= 2 and core[0].ent_iob_ == "B" and \
                 (core.end >= len(doc) or doc[core.end].ent_iob_ != "I"):
             return "Person", "ner"
@@ -479,8 +483,7 @@ class NameFinder:
                 return cls, "head-noun"
         if self._is_post_or_its_field(core):
             return None, "post"
-        if len(core) == 2 and TOP_CLASS.get(head_class(core[0].text) or "") == "Organization":
-            return head_class(core[0].text), "head-noun-first"  # "Universidad Andina": the head comes first
+
         ner = _majority_ner(core)
         if ner in _NER_CLASS and not (acronym and ner == "PERSON"):
             if ner in {"GPE", "LOC"} and acronym:
