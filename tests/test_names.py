@@ -276,3 +276,8 @@ def test_an_unexplained_acronym_spelt_by_one_full_name_is_its_alias(extract):
 ])
 def test_names_whose_head_comes_first(extract, text, name, cls):
     assert names_by_class(extract(text)).get(name) == cls
+
+
+def test_a_name_after_a_post_and_a_comma_is_a_person(extract):
+    found = names_by_class(extract("The talks were hosted by the Council's Ambassador to Peru, Keiran Vost, in Lima."))
+    assert found.get("Keiran Vost") == "Person", found  # the recogniser calls it an organization

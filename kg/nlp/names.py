@@ -548,6 +548,14 @@ class NameFinder:
                     return True
                 if token.pos_ not in {"DET", "ADJ", "NOUN", "PROPN"}:
                     break
+        # "... the Council's Ambassador to Norland, Ana Ruiz": a post, a comma, then the name
+        k = core.start - 1
+        if k > 0 and doc[k].text == ",":
+            for token in reversed(doc[max(0, k - 6):k]):
+                if token.text.lower().rstrip(".") in PERSON_ROLES:
+                    return True
+                if token.pos_ not in {"DET", "ADJ", "NOUN", "PROPN", "ADP", "PART"}:
+                    break
         return False
 
     def _from_ner(self, doc: Doc, ent: Span, headline: set[int]) -> Span | None:
