@@ -246,6 +246,7 @@ def serve(
     memory_mb: Annotated[int, typer.Option("--memory-mb", help="address space of a query worker, in MB (0: no cap)")] = 2048,
     workers: Annotated[int, typer.Option("--workers", help="queries answered at once")] = 2,
     max_connections: Annotated[int, typer.Option("--max-connections", help="connections open at once; more are answered 503")] = 64,
+    read_timeout: Annotated[float, typer.Option("--read-timeout", help="seconds a client has to send a request's head, and then its body")] = 10.0,
     allow_service: Annotated[list[str], typer.Option("--allow-service", help="endpoint that SERVICE may call ('*': any)")] = [],
     allow_update: Annotated[bool, typer.Option("--allow-update", help="accept SPARQL updates that carry the --token")] = False,
     token: Annotated[Optional[str], typer.Option("--token", envvar="KG_SERVE_TOKEN", help="bearer token updates must carry (or $KG_SERVE_TOKEN)")] = None,
@@ -267,7 +268,8 @@ def serve(
     limits = Limits(timeout_s=timeout, max_result_bytes=int(max_result_mb * 1024 * 1024),
                     max_body_bytes=int(max_body_kb * 1024), memory_mb=memory_mb,
                     workers=max(1, workers), allow_service=frozenset(allow_service),
-                    update_token=token if allow_update else None, max_connections=max(1, max_connections))
+                    update_token=token if allow_update else None, max_connections=max(1, max_connections),
+                    read_s=read_timeout)
     try:
         run_server(store, graph, limits, host, port,
                    announce=lambda line: print(line, flush=True))

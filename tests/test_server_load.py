@@ -1,0 +1,151 @@
+"""`kg serve` under load and against clients that misbehave at the HTTP level: new query shapes
+from concurrent clients, a negative or missing body length, a hundred connections at once and
+clients that trickle their request. A real server on 127.0.0.1 each time."""
+import http.client
+import socket
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlencode
+
+import pytest
+from conftest import analyst_store, stop_process
+from test_server import COUNTRIES, get, labels, port_of, read_all, start_server
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    return analyst_store(tmp_path_factory.mktemp("load") / "db")
+
+
+def shapes(count: int) -> list[str]:
+    """`count` queries of different shapes (the parser takes a new path for each), all valid."""
+    parts = [
+        "?s rdfs:label ?l",
+        "OPTIONAL {{ ?s coop:partOf ?p{i} }}",
+        "FILTER(STRLEN(?l) > {i})",
+        "{{ ?s a coop:Country }} UNION {{ ?s a coop:Organization }}",
+        "BIND(UCASE(?l) AS ?u{i})",
+        "VALUES ?k{i} {{ {i} }}",
+        "?s (coop:partOf|coop:locatedIn)* ?w{i}",
+        "FILTER NOT EXISTS {{ ?s coop:memberOf ?m{i} }}",
+        "MINUS {{ ?s coop:serves ?x{i} }}",
+    ]
+    queries = []
+    for i in range(count):
+        body = " . ".join(part.format(i=i) for j, part in enumerate(parts) if (i >> j) & 1 or j == 0)
+        tail = ["", f" ORDER BY ?l LIMIT {i + 1}", f" GROUP BY ?s HAVING(COUNT(*) > {i % 3})"][i % 3]
+        head = "SELECT ?s (COUNT(*) AS ?n)" if "GROUP" in tail else "SELECT *"
+        queries.append(f"{head} WHERE {{ {body} }}{tail}")
+    return queries
+
+
+def test_concurrent_clients_sending_new_query_shapes_all_get_answers(store):
+    """Issue 17, item 1: queries were checked with rdflib's parser in the request threads, and
+    two clients sending a new shape at once broke that shape for the life of the server."""
+    process, base = start_server("--store", str(store), "--workers", "2", "--timeout", "20")
+    try:
+        queries = shapes(64)
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            first = list(pool.map(lambda q: get(base, q), queries))
+            again = list(pool.map(lambda q: get(base, q), queries))
+        for query, answer in zip(queries * 2, first + again):
+            assert answer[0] == 200, (query, answer[2])
+    finally:
+        stop_process(process)
+
+
+def test_a_negative_content_length_is_refused_at_once(store):
+    """Item 2: "Content-Length: -1" got past the body cap, and the server read to the end."""
+    process, base = start_server("--store", str(store), "--workers", "1", "--max-body-kb", "4")
+    try:
+        sock = socket.create_connection(("127.0.0.1", port_of(base)))
+        sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+                     b"Content-Length: -1\r\n\r\nSELECT * WHERE { ?s ?p ?o } LIMIT 1 #" + b"x" * 60000)
+        started = time.monotonic()
+        answer = read_all(sock, timeout=5)
+        assert answer.startswith(b"HTTP/1.1 400") and time.monotonic() - started < 5
+        sock.close()
+        assert labels(get(base, COUNTRIES)[2]) == ["Bolivia", "Chile", "Peru"]
+    finally:
+        stop_process(process)
+
+
+def test_a_chunked_body_is_counted_against_the_cap(store):
+    """A body without a declared length is counted as it comes and refused past the cap."""
+    process, base = start_server("--store", str(store), "--workers", "1", "--max-body-kb", "4")
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", port_of(base), timeout=10)
+        chunks = iter([b"SELECT * WHERE { ?s ?p ?o } #"] + [b"x" * 1024] * 64)
+        connection.request("POST", "/sparql", body=chunks, encode_chunked=True,
+                           headers={"Content-Type": "application/sparql-query"})
+        response = connection.getresponse()
+        assert response.status == 413 and b"at most 4096" in response.read()
+    finally:
+        stop_process(process)
+
+
+def test_a_hundred_simultaneous_connections_are_all_answered(store):
+    """Item 3: a listen backlog of 5 reset most of 100 connections opened at once."""
+    process, base = start_server("--store", str(store), "--workers", "2", "--max-connections", "128",
+                                 "--timeout", "30")
+    port = port_of(base)
+    barrier = threading.Barrier(100)
+    request = (f"GET /sparql?{urlencode({'query': COUNTRIES})} HTTP/1.1\r\nHost: x\r\n"
+               "Accept: application/sparql-results+json\r\nConnection: close\r\n\r\n").encode()
+
+    def client(_) -> bytes:
+        barrier.wait(timeout=30)
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+                sock.sendall(request)
+                return read_all(sock, timeout=30)
+        except OSError as err:
+            return repr(err).encode()
+
+    try:
+        with ThreadPoolExecutor(max_workers=100) as pool:
+            answers = list(pool.map(client, range(100)))
+        statuses = [answer.split(b" ", 2)[1].decode() if answer.startswith(b"HTTP/") else answer.decode()
+                    for answer in answers]  # an empty answer: the connection was reset
+        assert statuses == ["200"] * 100, sorted(set(statuses))
+    finally:
+        stop_process(process)
+
+
+def test_trickling_clients_are_dropped_and_others_served(store):
+    """Item 4: a client sending one byte at a time was never dropped (only silence was timed),
+    and a few of them took every connection slot."""
+    process, base = start_server("--store", str(store), "--workers", "1", "--max-connections", "4",
+                                 "--read-timeout", "2")
+    port = port_of(base)
+    stop = threading.Event()
+    tricklers = [socket.create_connection(("127.0.0.1", port)) for _ in range(4)]
+
+    def trickle(sock: socket.socket) -> None:
+        for byte in b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\n" * 10:
+            if stop.wait(0.3):
+                return
+            try:
+                sock.send(bytes([byte]))
+            except OSError:
+                return  # dropped by the server
+
+    threads = [threading.Thread(target=trickle, args=(sock,), daemon=True) for sock in tricklers]
+    try:
+        for thread in threads:
+            thread.start()
+        time.sleep(0.5)
+        assert get(base, COUNTRIES)[0] == 503  # every slot is held by a trickler
+        started = time.monotonic()
+        while (answer := get(base, COUNTRIES))[0] != 200 and time.monotonic() - started < 10:
+            time.sleep(0.2)
+        assert answer[0] == 200 and labels(answer[2]) == ["Bolivia", "Chile", "Peru"]
+        assert time.monotonic() - started < 5  # the read time (2 s) and a little
+        for sock in tricklers:
+            assert read_all(sock, timeout=5) == b""  # closed by the server
+    finally:
+        stop.set()
+        for sock in tricklers:
+            sock.close()
+        stop_process(process)
