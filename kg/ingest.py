@@ -40,30 +40,39 @@ class Problem:
 
 def find_files(paths: Iterable[Path | str]) -> tuple[list[Path], list[Problem]]:
     """Expand files and folders (recursively) into document files, sorted, with missing paths reported."""
-    found: list[Path] = []
+    found, problems = find_documents(paths)
+    return [path for path, _ in found], problems
+
+
+def find_documents(paths: Iterable[Path | str]) -> tuple[list[tuple[Path, str]], list[Problem]]:
+    """Like find_files, with each file's document name: its path relative to the folder given
+    (so "a/x.txt" and "b/x.txt" under one folder are two documents), or its file name when the
+    file itself was given."""
+    found: list[tuple[Path, str]] = []
     problems: list[Problem] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             found.extend(
-                p for p in sorted(path.rglob("*"))
+                (p, p.relative_to(path).as_posix()) for p in sorted(path.rglob("*"))
                 if p.is_file() and p.suffix.lower() in SUFFIXES and not p.name.startswith(".")
             )
         elif path.is_file():
-            found.append(path)
+            found.append((path, path.name))
         else:
             problems.append(Problem(str(path), "no such file or folder"))
     seen: set[Path] = set()
     unique = []
-    for p in found:
+    for p, name in found:
         if p.resolve() not in seen:
             seen.add(p.resolve())
-            unique.append(p)
+            unique.append((p, name))
     return unique, problems
 
 
-def read_document(path: Path | str, max_bytes: int = MAX_BYTES) -> Document:
-    """Read one .txt, .md or .html file; raise IngestError saying what is wrong with it."""
+def read_document(path: Path | str, max_bytes: int = MAX_BYTES, name: str | None = None) -> Document:
+    """Read one .txt, .md or .html file (a document named `name`, by default its file name);
+    raise IngestError saying what is wrong with it."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
@@ -99,7 +108,7 @@ def read_document(path: Path | str, max_bytes: int = MAX_BYTES) -> Document:
     text = normalise_text(text)
     if not text.strip():
         raise IngestError(path, "empty document (no text)")
-    return document_from_text(text, name=path.name, path=str(path),
+    return document_from_text(text, name=name or path.name, path=str(path),
                               sha256=hashlib.sha256(data).hexdigest(), title=title)
 
 
@@ -121,17 +130,18 @@ def iter_documents(paths: Iterable[Path | str]) -> Iterator[Document | Problem]:
     """Every document under `paths`, and a Problem (not an exception) for each one that is bad."""
     from .namespace import document_iri
 
-    files, problems = find_files(paths)
+    files, problems = find_documents(paths)
     yield from problems
-    first: dict[str, Path] = {}  # documents are known by their file name (kg.namespace.document_iri)
-    for path in files:
-        taken = first.setdefault(document_iri(path.name), path)
+    first: dict[str, Path] = {}  # documents are known by their name (kg.namespace.document_iri)
+    for path, name in files:
+        taken = first.setdefault(document_iri(name), path)
         if taken != path:
-            yield Problem(str(path), f"same document name as {taken} (documents are known by their "
-                          "file name, so one would replace the other); rename one of them")
+            yield Problem(str(path), f"same document name {name!r} as {taken} (documents are known by "
+                          "their path inside the folder given, so one would replace the other); "
+                          "give the folder that holds both instead, or rename one of them")
             continue
         try:
-            yield read_document(path)
+            yield read_document(path, name=name)
         except IngestError as err:
             yield Problem(err.path, err.problem)
 
