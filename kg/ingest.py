@@ -35,7 +35,10 @@ class Problem:
     problem: str
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.problem}"
+        # a file name may hold line breaks or other control characters: shown escaped, so a
+        # name cannot forge a line of the report
+        path = "".join(c if c.isprintable() else repr(c)[1:-1] for c in self.path)
+        return f"{path}: {self.problem}"
 
 
 def find_files(paths: Iterable[Path | str]) -> tuple[list[Path], list[Problem]]:
@@ -53,10 +56,13 @@ def find_documents(paths: Iterable[Path | str]) -> tuple[list[tuple[Path, str]],
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found.extend(
-                (p, p.relative_to(path).as_posix()) for p in sorted(path.rglob("*"))
-                if p.is_file() and p.suffix.lower() in SUFFIXES and not p.name.startswith(".")
-            )
+            for p in sorted(path.rglob("*")):
+                if p.suffix.lower() not in SUFFIXES or p.name.startswith("."):
+                    continue
+                if p.is_file():
+                    found.append((p, p.relative_to(path).as_posix()))
+                elif p.is_symlink():
+                    problems.append(Problem(str(p), "a link that leads to no file (dangling, or a loop)"))
         elif path.is_file():
             found.append((path, path.name))
         else:
@@ -187,10 +193,12 @@ class _TextOfHTML(HTMLParser):
         self.title_parts: list[str] = []
         self._skip_depth = 0
         self._in_title = False
+        self._title_depth = 0
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
         if tag == "title":
             self._in_title = True
+            self._title_depth = self._skip_depth  # the title sits in <head>, which is skipped
         elif tag in self._SKIP:
             self._skip_depth += 1
         elif tag in self._BLOCK:
@@ -206,7 +214,8 @@ class _TextOfHTML(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if self._in_title:
-            self.title_parts.append(data)
+            if self._skip_depth == self._title_depth:  # a script inside the title is no part of it
+                self.title_parts.append(data)
         elif not self._skip_depth:
             self.parts.append(data)
 

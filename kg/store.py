@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,8 +99,8 @@ class Store:
             _check_format(path, cls.FORMAT_FILE, cls.FORMAT)
             try:
                 store = ox.Store.read_only(str(path)) if read_only else ox.Store(str(path))
-            except OSError as err:
-                raise StoreError(_open_problem(path, err)) from err
+            except (OSError, RuntimeError) as err:  # RocksDB's errors come as either
+                raise StoreError(_store_problem(path, err)) from err
             if not read_only and not (path / cls.FORMAT_FILE).exists():
                 atomic_write_text(path / cls.FORMAT_FILE, cls.FORMAT + "\n")
         except BaseException:
@@ -125,7 +126,8 @@ class Store:
             return
         try:
             if not self.read_only:
-                self._store.flush()
+                with self._writing():
+                    self._store.flush()
         finally:
             self._store = None
             if self._lock is not None:
@@ -171,9 +173,19 @@ class Store:
             raise StoreError(f"{self.path}: opened read-only")
         target = ox.NamedNode(str(name))
         data = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
-        self._store.update(f"{_forget(target)} ;\nDROP SILENT GRAPH {target} ;\n"
-                           f"INSERT DATA {{ GRAPH {target} {{\n{data}\n}} }} ;\nINSERT DATA {{\n{data}\n}}")
-        self._written(2 * len(data))
+        with self._writing():
+            self._store.update(f"{_forget(target)} ;\nDROP SILENT GRAPH {target} ;\n"
+                               f"INSERT DATA {{ GRAPH {target} {{\n{data}\n}} }} ;\nINSERT DATA {{\n{data}\n}}")
+            self._written(2 * len(data))
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """A write to the database: a full disk or a damaged database becomes a StoreError
+        saying so in one line (the transaction under way is not committed)."""
+        try:
+            yield
+        except (OSError, RuntimeError) as err:
+            raise StoreError(_store_problem(self.path, err)) from err
 
     def _written(self, size: int) -> None:
         self._unflushed += size
@@ -205,12 +217,13 @@ class Store:
         document graphs, in one transaction (a full pass: updates are rare, queries are not)."""
         if self.read_only:
             raise StoreError(f"{self.path}: opened read-only")
-        self._store.update(
-            f"{sparql_update} ;\n"
-            "DELETE { ?s ?p ?o } WHERE { ?s ?p ?o FILTER NOT EXISTS { GRAPH ?g { ?s ?p ?o } } } ;\n"
-            "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }",
-            prefixes=prefixes)
-        self._written(len(sparql_update))
+        with self._writing():
+            self._store.update(
+                f"{sparql_update} ;\n"
+                "DELETE { ?s ?p ?o } WHERE { ?s ?p ?o FILTER NOT EXISTS { GRAPH ?g { ?s ?p ?o } } } ;\n"
+                "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }",
+                prefixes=prefixes)
+            self._written(len(sparql_update))
 
     def remove(self, doc: str | URIRef) -> URIRef:
         """Take a document (its IRI, file name or source path) out; returns its IRI."""
@@ -220,7 +233,8 @@ class Store:
         if not self._store.contains_named_graph(ox.NamedNode(str(iri))):
             raise StoreError(f"{doc}: no such document in the store")
         target = ox.NamedNode(str(iri))
-        self._store.update(f"{_forget(target)} ;\nDROP GRAPH {target}")
+        with self._writing():
+            self._store.update(f"{_forget(target)} ;\nDROP GRAPH {target}")
         return iri
 
     def document(self, doc: str | URIRef) -> URIRef:
@@ -351,17 +365,18 @@ def _check_format(path: Path, format_file: str, expected: str) -> None:
                          "differently (two could share a name); rebuild it: kg build FOLDER --store NEW-STORE")
 
 
-def _open_problem(path: Path, err: OSError) -> str:
-    """One line saying why the database could not be opened and what to do."""
+def _store_problem(path: Path | None, err: Exception) -> str:
+    """One line saying why the database could not be opened or written, and what to do."""
     text = str(err)
     if "lock" in text.lower():
         return f"{path}: the store is in use by another process (a build or kg serve); wait for it or stop it"
-    if "No space left" in text:
-        return f"{path}: the disk is full; free some space and try again"
+    if "No space left" in text or "quota" in text.lower():
+        return (f"{path}: the disk is full; free some space and run the build again (the documents "
+                "committed so far are kept)")
     if "Corruption" in text or "MANIFEST" in text or "CURRENT" in text:
         return (f"{path}: the store is damaged ({text.splitlines()[0][:200]}); "
                 "rebuild it: kg build FOLDER --store NEW-STORE")
-    return f"{path}: cannot open store: {text.splitlines()[0][:300] if text else type(err).__name__}"
+    return f"{path}: store error: {text.splitlines()[0][:300] if text else type(err).__name__}"
 
 
 def to_oxigraph(term):

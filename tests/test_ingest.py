@@ -110,3 +110,23 @@ def test_the_same_name_from_two_folders_in_one_build_is_reported(tmp_path):
         f"{tmp_path / 'b' / 'same.txt'}: same document name 'same.txt' as {tmp_path / 'a' / 'same.txt'} "
         "(documents are known by their path inside the folder given, so one would replace the other); "
         "give the folder that holds both instead, or rename one of them"]
+
+
+def test_links_to_nothing_are_reported_and_names_cannot_forge_lines(tmp_path):
+    write(tmp_path, "good.txt", "Chile signed an agreement.")
+    (tmp_path / "gone.txt").symlink_to(tmp_path / "missing.txt")
+    (tmp_path / "loop.txt").symlink_to(tmp_path / "loop.txt")
+    items = list(iter_documents([tmp_path]))
+    problems = sorted(str(i) for i in items if not isinstance(i, Document))
+    assert [i.name for i in items if isinstance(i, Document)] == ["good.txt"]
+    assert [p.rsplit("/", 1)[1] for p in problems] == [
+        "gone.txt: a link that leads to no file (dangling, or a loop)",
+        "loop.txt: a link that leads to no file (dangling, or a loop)"]
+    from kg.ingest import Problem
+    assert str(Problem("a\nwritten: b.txt", "bad")) == "a\\nwritten: b.txt: bad"
+
+
+def test_script_in_an_html_title_is_not_the_title(tmp_path):
+    path = write(tmp_path, "t.html", "<html><title>Water talks<script>alert(1)</script></title>"
+                 "<body><p>Chile and Peru met.</p></body></html>")
+    assert read_document(path).title == "Water talks"
