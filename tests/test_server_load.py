@@ -149,3 +149,37 @@ def test_trickling_clients_are_dropped_and_others_served(store):
         for sock in tricklers:
             sock.close()
         stop_process(process)
+
+
+def test_an_idle_kept_alive_connection_is_closed(store):
+    """Keep-alive is timed: a client that keeps a connection open after its answer and sends
+    nothing more gives its slot back after 5 s."""
+    process, base = start_server("--store", str(store), "--workers", "1")
+    try:
+        sock = socket.create_connection(("127.0.0.1", port_of(base)))
+        sock.sendall(f"GET /sparql?{urlencode({'query': 'ASK {}'})} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        started = time.monotonic()
+        answer = read_all(sock, timeout=15)
+        assert answer.startswith(b"HTTP/1.1 200") and 4 < time.monotonic() - started < 10
+        sock.close()
+    finally:
+        stop_process(process)
+
+
+def test_sigterm_lets_requests_finish_then_stops_and_releases_the_store(tmp_path):
+    from test_server import SLOW
+
+    from kg.store import Store
+
+    path = analyst_store(tmp_path / "db")
+    process, base = start_server("--store", str(path), "--workers", "1", "--timeout", "3")
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        under_way = pool.submit(get, base, SLOW)
+        time.sleep(1)
+        process.terminate()
+        status, _, body = under_way.result(timeout=30)
+    output = process.communicate(timeout=30)[0]
+    assert status == 503 and "did not finish within 3 s" in body  # answered, not cut off
+    assert process.returncode == 0 and "stopped after" in output
+    with Store.open(path) as store:  # the lock is released
+        assert len(store.documents()) == 2
