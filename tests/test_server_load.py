@@ -183,3 +183,21 @@ def test_sigterm_lets_requests_finish_then_stops_and_releases_the_store(tmp_path
     assert process.returncode == 0 and "stopped after" in output
     with Store.open(path) as store:  # the lock is released
         assert len(store.documents()) == 2
+
+
+def test_an_answer_does_not_wait_for_the_clients_acknowledgement(store):
+    """With Nagle's algorithm on, an answer's body waited for the client to acknowledge its
+    head: ~40 ms (the client's delayed ACK) on every request of a kept-alive connection."""
+    process, base = start_server("--store", str(store), "--workers", "1")
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", port_of(base), timeout=10)
+        path = f"/sparql?{urlencode({'query': 'ASK {}'})}"
+        times = []
+        for _ in range(21):
+            started = time.monotonic()
+            connection.request("GET", path)
+            assert connection.getresponse().read() == b'{"head":{},"boolean":true}'
+            times.append(time.monotonic() - started)
+        assert sorted(times)[10] < 0.02, sorted(times)
+    finally:
+        stop_process(process)
