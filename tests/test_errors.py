@@ -67,3 +67,12 @@ def test_a_full_disk_during_a_build_is_one_line(small_disk):
     line = one_line(result)
     assert result.returncode == 2 and "the disk is full" in line and "free some space" in line
 
+
+
+def test_an_unexpected_error_is_one_line_and_the_traceback_comes_with_debug(sources):
+    # a port out of range gets past the option parser and fails deep in the socket library
+    result = kg("serve", "--graph", sources["--graph"], "--port", "99999")
+    line = one_line(result)
+    assert result.returncode == 3 and "port must be 0-65535" in line and "--debug" in line
+    debug = kg("serve", "--graph", sources["--graph"], "--port", "99999", "--debug")
+    assert debug.returncode == 1 and "Traceback" in debug.stderr

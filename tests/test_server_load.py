@@ -201,3 +201,53 @@ def test_an_answer_does_not_wait_for_the_clients_acknowledgement(store):
         assert sorted(times)[10] < 0.02, sorted(times)
     finally:
         stop_process(process)
+
+
+def test_a_request_head_over_64_kb_is_refused(store):
+    process, base = start_server("--store", str(store), "--workers", "1")
+    try:
+        sock = socket.create_connection(("127.0.0.1", port_of(base)))
+        try:
+            sock.sendall(b"GET /sparql?query=" + b"x" * 100_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+        except OSError:
+            pass  # the server may close before it has read everything
+        answer = read_all(sock, timeout=10)
+        assert answer == b"" or answer.startswith(b"HTTP/1.1 4"), answer[:100]
+        sock.close()
+        long_query = "ASK { ?s ?p ?o } #" + "x" * 30_000  # under the limit: answered
+        assert get(base, long_query)[0] == 200
+    finally:
+        stop_process(process)
+
+
+def rss_kb(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+
+
+def test_memory_stays_flat_after_hostile_bodies(store):
+    """Item 2's other half: 300 MB sent under "Content-Length: -1" grew the server by 600 MB."""
+    process, base = start_server("--store", str(store), "--workers", "1", "--max-body-kb", "4")
+    port = port_of(base)
+    try:
+        get(base, COUNTRIES)
+        before = rss_kb(process.pid)
+        chunk = b"x" * 65536
+        for head in (b"Content-Length: -1\r\n", b"Transfer-Encoding: chunked\r\n",
+                     b"Content-Length: 50000000\r\n"):
+            sock = socket.create_connection(("127.0.0.1", port))
+            sock.settimeout(5)
+            try:
+                sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+                             + head + b"\r\n")
+                for _ in range(800):  # up to 50 MB, until the server stops reading
+                    sock.sendall(b"10000\r\n" + chunk + b"\r\n" if b"chunked" in head else chunk)
+            except OSError:
+                pass
+            answer = read_all(sock, timeout=5)
+            assert answer == b"" or answer.split(b" ", 2)[1] in (b"400", b"413"), answer[:100]
+            sock.close()
+        assert labels(get(base, COUNTRIES)[2]) == ["Bolivia", "Chile", "Peru"]
+        assert rss_kb(process.pid) - before < 20_000  # KB
+    finally:
+        stop_process(process)
