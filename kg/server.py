@@ -442,18 +442,17 @@ class Endpoint:
     def bind(self, text: str, lines: str) -> str:
         """The query with parameters bound, given as NAME=VALUE lines (a VALUE is a label,
         another name, or an IRI, as with kg query --param)."""
-        from .query import QueryError, bind_value, check_params, with_values
+        from .query import QueryError, bind_value, with_values
 
-        given = {}
+        bindings = {}
         for line in lines.splitlines():
             if line.strip():
                 name, sep, value = line.partition("=")
                 if not sep:
                     raise QueryRefused(HTTPStatus.BAD_REQUEST, f"parameter {line!r}: expected NAME=VALUE")
-                given[name.strip().lstrip("?$")] = value.strip()
+                bindings[name.strip().lstrip("?$")] = bind_value(self, value.strip())
         try:
-            check_params(text, given)  # as kg query does: a misspelt name is refused, not ignored
-            return with_values(text, {name: bind_value(self, value) for name, value in given.items()})
+            return with_values(text, bindings)
         except QueryError as err:
             raise QueryRefused(HTTPStatus.BAD_REQUEST, str(err)) from None
 

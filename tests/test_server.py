@@ -211,8 +211,6 @@ def test_query_page_binds_parameters(base, params, expected):
 def test_query_page_reports_a_malformed_parameter(base):
     status, _, page = request(f"{base}?{urlencode({'query': COUNTRIES, 'params': 'no equals sign'})}")
     assert status == 200 and "expected NAME=VALUE" in page
-    status, _, page = request(f"{base}?{urlencode({'query': COUNTRIES, 'params': 'cuntry=Chile'})}")
-    assert status == 200 and "the query has no variable ?cuntry" in page
 
 
 def test_canned_query_loads_into_the_page(base):
