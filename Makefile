@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install browser demo test clean constraints bench train
+.PHONY: install browser demo test clean constraints bench bench-load train
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,3 +48,8 @@ clean:
 # speed and scale against ../shared/corpus/real: prints a table, writes BENCHMARKS.md (long: minutes)
 bench: install
 	nice $(BIN)/python bench/run.py
+
+# kg serve against oxigraph serve-read-only under the same load, on 127.0.0.1 (about 3 minutes):
+# writes its own section of BENCHMARKS.md
+bench-load: install
+	$(BIN)/python bench/load.py

@@ -308,10 +308,15 @@ def main() -> int:
              "Written by `make bench` (bench/run.py) in one run; every ratio is measured side by side.", "",
              *[f"- {m}" for m in machine()], ""]
 
+    # the section bench/load.py writes is kept as it is
+    previous = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
+    kept = re.search(r"<!-- load bench .*?: begin -->.*?<!-- load bench .*?: end -->", previous, re.DOTALL)
+    kept = "\n" + kept.group() + "\n" if kept else ""
+
     def say(text: str = "") -> None:
         print(text, flush=True)
         lines.append(text)
-        args.output.write_text("\n".join(lines) + "\n", encoding="utf-8")  # partial results survive
+        args.output.write_text("\n".join(lines) + "\n" + kept, encoding="utf-8")  # partial results survive
 
     started = time.time()
     t = throughput(real[:args.docs])

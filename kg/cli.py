@@ -24,6 +24,39 @@ app = typer.Typer(
 err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
 
+
+@app.callback()
+def _options(
+    debug: Annotated[bool, typer.Option("--debug", help="on an unexpected error, print the whole traceback "
+                                        "(also $KG_DEBUG=1); anywhere on the command line")] = False,
+) -> None:
+    """Turn news about international cooperation into a knowledge graph."""
+
+
+def main(argv: list[str] | None = None) -> None:
+    """The `kg` command. Every error a user can cause or meet is one line on stderr; an
+    unexpected one too, unless --debug asks for the traceback.
+
+    Exit codes: 0 done; 1 done in part (files skipped, a file not written, a document not in
+    the store); 2 nothing done (a wrong option or parameter, a store that cannot be used, a
+    query or graph file that does not parse); 3 an unexpected error; 130 stopped by Ctrl-C."""
+    import os
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv or os.environ.get("KG_DEBUG", "") not in ("", "0")
+    argv = [arg for arg in argv if arg != "--debug"]
+    try:
+        app(args=argv, prog_name="kg")
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as error:
+        if debug:
+            raise
+        message = " ".join(str(error).split()) or type(error).__name__
+        err.print(f"[red]error:[/red] {type(error).__name__}: {message} (run again with --debug for the details)",
+                  highlight=False, markup=True)
+        sys.exit(3)
+
 ModelOption = Annotated[
     Optional[str],
     typer.Option("--model", help="spaCy pipeline to use (default: $KG_SPACY_MODEL, en_core_web_sm, "
@@ -246,6 +279,7 @@ def serve(
     memory_mb: Annotated[int, typer.Option("--memory-mb", help="address space of a query worker, in MB (0: no cap)")] = 2048,
     workers: Annotated[int, typer.Option("--workers", help="queries answered at once")] = 2,
     max_connections: Annotated[int, typer.Option("--max-connections", help="connections open at once; more are answered 503")] = 64,
+    read_timeout: Annotated[float, typer.Option("--read-timeout", help="seconds a client has to send a request's head, and then its body")] = 10.0,
     allow_service: Annotated[list[str], typer.Option("--allow-service", help="endpoint that SERVICE may call ('*': any)")] = [],
     allow_update: Annotated[bool, typer.Option("--allow-update", help="accept SPARQL updates that carry the --token")] = False,
     token: Annotated[Optional[str], typer.Option("--token", envvar="KG_SERVE_TOKEN", help="bearer token updates must carry (or $KG_SERVE_TOKEN)")] = None,
@@ -267,7 +301,8 @@ def serve(
     limits = Limits(timeout_s=timeout, max_result_bytes=int(max_result_mb * 1024 * 1024),
                     max_body_bytes=int(max_body_kb * 1024), memory_mb=memory_mb,
                     workers=max(1, workers), allow_service=frozenset(allow_service),
-                    update_token=token if allow_update else None, max_connections=max(1, max_connections))
+                    update_token=token if allow_update else None, max_connections=max(1, max_connections),
+                    read_s=read_timeout)
     try:
         run_server(store, graph, limits, host, port,
                    announce=lambda line: print(line, flush=True))

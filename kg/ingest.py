@@ -35,35 +35,50 @@ class Problem:
     problem: str
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.problem}"
+        # a file name may hold line breaks or other control characters: shown escaped, so a
+        # name cannot forge a line of the report
+        path = "".join(c if c.isprintable() else repr(c)[1:-1] for c in self.path)
+        return f"{path}: {self.problem}"
 
 
 def find_files(paths: Iterable[Path | str]) -> tuple[list[Path], list[Problem]]:
     """Expand files and folders (recursively) into document files, sorted, with missing paths reported."""
-    found: list[Path] = []
+    found, problems = find_documents(paths)
+    return [path for path, _ in found], problems
+
+
+def find_documents(paths: Iterable[Path | str]) -> tuple[list[tuple[Path, str]], list[Problem]]:
+    """Like find_files, with each file's document name: its path relative to the folder given
+    (so "a/x.txt" and "b/x.txt" under one folder are two documents), or its file name when the
+    file itself was given."""
+    found: list[tuple[Path, str]] = []
     problems: list[Problem] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found.extend(
-                p for p in sorted(path.rglob("*"))
-                if p.is_file() and p.suffix.lower() in SUFFIXES and not p.name.startswith(".")
-            )
+            for p in sorted(path.rglob("*")):
+                if p.suffix.lower() not in SUFFIXES or p.name.startswith("."):
+                    continue
+                if p.is_file():
+                    found.append((p, p.relative_to(path).as_posix()))
+                elif p.is_symlink():
+                    problems.append(Problem(str(p), "a link that leads to no file (dangling, or a loop)"))
         elif path.is_file():
-            found.append(path)
+            found.append((path, path.name))
         else:
             problems.append(Problem(str(path), "no such file or folder"))
     seen: set[Path] = set()
     unique = []
-    for p in found:
+    for p, name in found:
         if p.resolve() not in seen:
             seen.add(p.resolve())
-            unique.append(p)
+            unique.append((p, name))
     return unique, problems
 
 
-def read_document(path: Path | str, max_bytes: int = MAX_BYTES) -> Document:
-    """Read one .txt, .md or .html file; raise IngestError saying what is wrong with it."""
+def read_document(path: Path | str, max_bytes: int = MAX_BYTES, name: str | None = None) -> Document:
+    """Read one .txt, .md or .html file (a document named `name`, by default its file name);
+    raise IngestError saying what is wrong with it."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
@@ -99,7 +114,7 @@ def read_document(path: Path | str, max_bytes: int = MAX_BYTES) -> Document:
     text = normalise_text(text)
     if not text.strip():
         raise IngestError(path, "empty document (no text)")
-    return document_from_text(text, name=path.name, path=str(path),
+    return document_from_text(text, name=name or path.name, path=str(path),
                               sha256=hashlib.sha256(data).hexdigest(), title=title)
 
 
@@ -121,17 +136,18 @@ def iter_documents(paths: Iterable[Path | str]) -> Iterator[Document | Problem]:
     """Every document under `paths`, and a Problem (not an exception) for each one that is bad."""
     from .namespace import document_iri
 
-    files, problems = find_files(paths)
+    files, problems = find_documents(paths)
     yield from problems
-    first: dict[str, Path] = {}  # documents are known by their file name (kg.namespace.document_iri)
-    for path in files:
-        taken = first.setdefault(document_iri(path.name), path)
+    first: dict[str, Path] = {}  # documents are known by their name (kg.namespace.document_iri)
+    for path, name in files:
+        taken = first.setdefault(document_iri(name), path)
         if taken != path:
-            yield Problem(str(path), f"same document name as {taken} (documents are known by their "
-                          "file name, so one would replace the other); rename one of them")
+            yield Problem(str(path), f"same document name {name!r} as {taken} (documents are known by "
+                          "their path inside the folder given, so one would replace the other); "
+                          "give the folder that holds both instead, or rename one of them")
             continue
         try:
-            yield read_document(path)
+            yield read_document(path, name=name)
         except IngestError as err:
             yield Problem(err.path, err.problem)
 
@@ -177,10 +193,12 @@ class _TextOfHTML(HTMLParser):
         self.title_parts: list[str] = []
         self._skip_depth = 0
         self._in_title = False
+        self._title_depth = 0
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
         if tag == "title":
             self._in_title = True
+            self._title_depth = self._skip_depth  # the title sits in <head>, which is skipped
         elif tag in self._SKIP:
             self._skip_depth += 1
         elif tag in self._BLOCK:
@@ -196,7 +214,8 @@ class _TextOfHTML(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if self._in_title:
-            self.title_parts.append(data)
+            if self._skip_depth == self._title_depth:  # a script inside the title is no part of it
+                self.title_parts.append(data)
         elif not self._skip_depth:
             self.parts.append(data)
 

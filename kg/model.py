@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 class Document:
     """One input text, with what the file says about itself."""
 
-    name: str  # file name, the document's identity
+    name: str  # path inside the folder built (or file name): the document's identity
     path: str
     text: str
     sha256: str

@@ -123,8 +123,23 @@ def entity_iri(key: str) -> URIRef:
 
 
 def document_iri(name: str) -> URIRef:
-    """A document is known by its file name, so a changed text keeps its IRI and replaces itself."""
-    return ID["doc/" + slug(name)]
+    """A document is known by its name: its path relative to the folder it was built from, or
+    its file name when the file itself was given (kg.ingest), so a changed text keeps its IRI
+    and replaces itself. Two different names never share an IRI: letters and digits of any
+    script, and - . _ ~ /, are kept as they are (Unicode NFC, case kept), every other
+    character is percent-encoded, so "東京.txt", "a b.txt" and "A.B.txt" stay apart."""
+    return ID["doc/" + iri_path(name)]
+
+
+def iri_path(name: str) -> str:
+    """`name` as an IRI path, readable and one-to-one (see document_iri)."""
+    kept = []
+    for char in unicodedata.normalize("NFC", name):
+        if char.isalnum() or char in "-._~/":
+            kept.append(char)
+        else:  # surrogates stand for bytes of a file name that was not UTF-8
+            kept.extend(f"%{byte:02X}" for byte in char.encode("utf-8", "surrogatepass"))
+    return "".join(kept)
 
 
 def assertion_iri(*parts: object) -> URIRef:

@@ -18,6 +18,13 @@ from .resolve import extract
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 16
+# A text longer than this is parsed and extracted in parts of at most this many characters,
+# cut at paragraph breaks where it has them. spaCy refuses texts over 1,000,000 characters
+# (E088), and below that the pipeline's time and memory grow faster than the text (100,000
+# characters: 19 s, against 0.6 s for 10,000), so parts of this size keep a long file's cost
+# in proportion to its length. What is lost: a name resolved in one part (an acronym defined
+# there) is not carried into the next.
+PART_CHARS = 10_000
 
 
 @dataclass
@@ -96,6 +103,14 @@ def extract_batch(nlp, batch: list[Document]) -> list[Extraction | Problem]:
     """The extraction of each document of `batch`, or a Problem saying why there is none: one
     bad document never loses the others' work."""
     results: list[Extraction | Problem] = []
+    for document in batch:
+        if len(document.text) > PART_CHARS:
+            try:
+                results.append(extract_in_parts(nlp, document))
+            except Exception as err:
+                log.exception("extraction failed for %s", document.path)
+                results.append(Problem(document.path, f"extraction failed: {err}"))
+    batch = [document for document in batch if len(document.text) <= PART_CHARS]
     for document, doc in _parse(nlp, batch, results):
         try:
             results.append(extract(document, doc))
@@ -103,6 +118,50 @@ def extract_batch(nlp, batch: list[Document]) -> list[Extraction | Problem]:
             log.exception("extraction failed for %s", document.path)
             results.append(Problem(document.path, f"extraction failed: {err}"))
     return results
+
+
+def text_parts(text: str, size: int = PART_CHARS) -> list[tuple[int, str]]:
+    """`text` as (offset, part) pairs, each part at most `size` characters and the parts
+    together the whole text: cut after the last paragraph break within `size`, else the last
+    line break, else the last sentence end, else the last space (a text without any is cut
+    anywhere)."""
+    parts = []
+    start = 0
+    while len(text) - start > size:
+        window = text[start:start + size]
+        cut = next((window.rfind(mark) + len(mark) for mark in ("\n\n", "\n", ". ", " ")
+                    if window.rfind(mark) > 0), size)
+        parts.append((start, window[:cut]))
+        start += cut
+    parts.append((start, text[start:]))
+    return parts
+
+
+def extract_in_parts(nlp, document: Document) -> Extraction:
+    """The extraction of a long document, parsed and extracted part by part (text_parts), the
+    parts' findings put together with their offsets in the whole text."""
+    from dataclasses import replace
+
+    whole = Extraction(document=document)
+    for offset, text in text_parts(document.text):
+        part = extract(replace(document, text=text), nlp(text))
+        for key, entity in part.entities.items():
+            mentions = [replace(m, start=m.start + offset, end=m.end + offset) for m in entity.mentions]
+            known = whole.entities.get(key)
+            if known is None:
+                whole.entities[key] = replace(entity, mentions=mentions)
+            else:  # the same entity in an earlier part: one entity, all its names and mentions
+                known.aliases |= entity.aliases
+                known.mentions.extend(mentions)
+                for name, value in entity.attributes.items():
+                    known.attributes.setdefault(name, value)
+
+        def shifted(evidence):
+            return replace(evidence, start=evidence.start + offset, end=evidence.end + offset)
+
+        whole.relations.extend(replace(r, evidence=shifted(r.evidence)) for r in part.relations)
+        whole.figures.extend(replace(f, evidence=shifted(f.evidence)) for f in part.figures)
+    return whole
 
 
 def _parse(nlp, batch: list[Document], problems: list):
@@ -173,4 +232,7 @@ def extract_text(text: str, name: str = "text.txt", model: str | None = None) ->
     from .ingest import document_from_text, normalise_text
 
     document = document_from_text(normalise_text(text), name=name)
-    return extract(document, load_pipeline(model)(document.text))
+    nlp = load_pipeline(model)
+    if len(document.text) > PART_CHARS:
+        return extract_in_parts(nlp, document)
+    return extract(document, nlp(document.text))

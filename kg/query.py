@@ -129,12 +129,33 @@ def query(graph, sparql: str, params: dict[str, str] | None = None, name: str = 
     """Run SPARQL on a graph or a kg.store.Store; `params` bind variables by value (never
     pasted into the text). SERVICE may call only the endpoints in `allow_service` ("*": any);
     by default a query reads local data and nothing else."""
+    check_params(sparql, params or {}, name)
     if hasattr(graph, "find_by_label"):
         return graph.query(sparql, params=params, name=name, allow_service=allow_service)
     prepared = prepare(sparql, name)
     refuse_remote_calls(prepared.algebra, allow_service, name)
     bindings = {key: bind_value(graph, value) for key, value in (params or {}).items()}
     return graph.query(prepared, initBindings=bindings)
+
+
+def check_params(sparql: str, params: dict[str, str], name: str = "query") -> None:
+    """Refuse, before anything runs, a parameter the query has no variable for (a misspelt
+    name would otherwise be ignored) and an IRI that is not one (the same for a graph and a
+    store)."""
+    variables = query_variables(sparql)
+    for key, value in params.items():
+        if key not in variables:
+            known = ", ".join(f"?{v}" for v in sorted(variables)) or "none"
+            raise QueryError(f"{name}: parameter {key!r}: the query has no variable ?{key} "
+                             f"(its variables: {known})")
+        if re.match(r"^https?://", value) and _BAD_IRI.search(value):
+            raise QueryError(f"{name}: parameter {key}: {value!r} is not a valid IRI (spaces, quotes "
+                             "and <>{}|^`\\ must be percent-encoded)")
+
+
+def query_variables(sparql: str) -> set[str]:
+    """The names of the variables a query mentions (outside strings, IRIs and comments)."""
+    return {m.group("var")[1:] for m in _VARIABLES.finditer(sparql) if m.lastgroup == "var"}
 
 
 def sparql_prefixes() -> dict[str, str]:
@@ -224,6 +245,7 @@ def refuse_remote_calls(algebra, allow: frozenset[str], name: str | None = None)
 
 
 _SERVICE = re.compile(rf"(?P<skip>{_SKIP})|(?P<service>\bSERVICE\b)", re.IGNORECASE | re.DOTALL)
+_VARIABLES = re.compile(rf"(?P<skip>{_SKIP})|(?P<var>[?$][A-Za-z_][A-Za-z0-9_]*)", re.DOTALL)
 
 
 def mentions_service(sparql: str) -> bool:

@@ -18,8 +18,10 @@ it committed complete and readable, and none half-written.
 """
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +30,7 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import RDFS, XSD
 from rdflib.query import Result
 
+from .atomic import atomic_write_text
 from .model import Document, Extraction
 from .namespace import COOP, ID, document_iri
 from .rdf import bind_prefixes, document_triples
@@ -70,25 +73,43 @@ class Store:
         self.reopen_bytes = reopen_bytes
         self._unflushed = 0
         self._since_reopen = 0
+        self._lock: _WriterLock | None = None
 
     # -- opening ------------------------------------------------------------------------------
+    # what a store holds depends on how documents are named (kg.namespace.document_iri): a
+    # store made with other names would mix two names for one document, so it is refused
+    FORMAT = "2"
+    FORMAT_FILE = "coop-kg.format"
+    LOCK_FILE = "coop-kg.lock"
+
     @classmethod
     def open(cls, path: Path | str, read_only: bool = False, flush_bytes: int = FLUSH_BYTES,
              reopen_bytes: int = REOPEN_BYTES) -> "Store":
         """Open (or, unless read_only, create) the store in directory `path`; writes are flushed
         to disk every `flush_bytes` (and on close), and the database reopened every
-        `reopen_bytes`."""
+        `reopen_bytes`. A writer holds the store's lock until it closes: another writer is
+        refused, even while the database is being reopened."""
         path = Path(path)
         if read_only and not path.is_dir():
             raise StoreError(f"{path}: no such store")
         if path.exists() and not path.is_dir():
             raise StoreError(f"{path}: not a directory")
+        lock = None if read_only else _WriterLock(path)
         try:
-            store = ox.Store.read_only(str(path)) if read_only else ox.Store(str(path))
-        except OSError as err:
-            hint = " (another process, a build or kg serve, has it open)" if "lock" in str(err).lower() else ""
-            raise StoreError(f"{path}: cannot open store{hint}: {err}") from err
-        return cls(store, path, read_only, flush_bytes, reopen_bytes)
+            _check_format(path, cls.FORMAT_FILE, cls.FORMAT)
+            try:
+                store = ox.Store.read_only(str(path)) if read_only else ox.Store(str(path))
+            except (OSError, RuntimeError) as err:  # RocksDB's errors come as either
+                raise StoreError(_store_problem(path, err)) from err
+            if not read_only and not (path / cls.FORMAT_FILE).exists():
+                atomic_write_text(path / cls.FORMAT_FILE, cls.FORMAT + "\n")
+        except BaseException:
+            if lock is not None:
+                lock.release()
+            raise
+        opened = cls(store, path, read_only, flush_bytes, reopen_bytes)
+        opened._lock = lock
+        return opened
 
     @classmethod
     def in_memory(cls) -> "Store":
@@ -103,9 +124,15 @@ class Store:
         """Flush and release the database (and its lock); closing twice is harmless."""
         if getattr(self, "_store", None) is None:
             return
-        if not self.read_only:
-            self._store.flush()
-        self._store = None
+        try:
+            if not self.read_only:
+                with self._writing():
+                    self._store.flush()
+        finally:
+            self._store = None
+            if self._lock is not None:
+                self._lock.release()
+                self._lock = None
 
     def __enter__(self) -> "Store":
         return self
@@ -146,9 +173,19 @@ class Store:
             raise StoreError(f"{self.path}: opened read-only")
         target = ox.NamedNode(str(name))
         data = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
-        self._store.update(f"{_forget(target)} ;\nDROP SILENT GRAPH {target} ;\n"
-                           f"INSERT DATA {{ GRAPH {target} {{\n{data}\n}} }} ;\nINSERT DATA {{\n{data}\n}}")
-        self._written(2 * len(data))
+        with self._writing():
+            self._store.update(f"{_forget(target)} ;\nDROP SILENT GRAPH {target} ;\n"
+                               f"INSERT DATA {{ GRAPH {target} {{\n{data}\n}} }} ;\nINSERT DATA {{\n{data}\n}}")
+            self._written(2 * len(data))
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """A write to the database: a full disk or a damaged database becomes a StoreError
+        saying so in one line (the transaction under way is not committed)."""
+        try:
+            yield
+        except (OSError, RuntimeError) as err:
+            raise StoreError(_store_problem(self.path, err)) from err
 
     def _written(self, size: int) -> None:
         self._unflushed += size
@@ -165,21 +202,28 @@ class Store:
         if self.path is None or sys.getrefcount(self._store) > 2:  # ours, and getrefcount's own
             return False
         self._store.flush()
-        self._store = None  # the last reference: RocksDB closes here and releases its lock
-        self._store = ox.Store(str(self.path))
+        # the last reference: RocksDB closes here and releases its own lock; the writer's lock
+        # (_WriterLock) is kept, so no other writer can take the store meanwhile
+        self._store = None
+        self._store = self._connect()
         return True
+
+    def _connect(self) -> ox.Store:
+        """The database opened again for writing (by _reopen)."""
+        return ox.Store(str(self.path))
 
     def update(self, sparql_update: str, prefixes: dict[str, str] | None = None) -> None:
         """A user's SPARQL Update, then the merged default graph brought in line with the
         document graphs, in one transaction (a full pass: updates are rare, queries are not)."""
         if self.read_only:
             raise StoreError(f"{self.path}: opened read-only")
-        self._store.update(
-            f"{sparql_update} ;\n"
-            "DELETE { ?s ?p ?o } WHERE { ?s ?p ?o FILTER NOT EXISTS { GRAPH ?g { ?s ?p ?o } } } ;\n"
-            "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }",
-            prefixes=prefixes)
-        self._written(len(sparql_update))
+        with self._writing():
+            self._store.update(
+                f"{sparql_update} ;\n"
+                "DELETE { ?s ?p ?o } WHERE { ?s ?p ?o FILTER NOT EXISTS { GRAPH ?g { ?s ?p ?o } } } ;\n"
+                "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }",
+                prefixes=prefixes)
+            self._written(len(sparql_update))
 
     def remove(self, doc: str | URIRef) -> URIRef:
         """Take a document (its IRI, file name or source path) out; returns its IRI."""
@@ -189,7 +233,8 @@ class Store:
         if not self._store.contains_named_graph(ox.NamedNode(str(iri))):
             raise StoreError(f"{doc}: no such document in the store")
         target = ox.NamedNode(str(iri))
-        self._store.update(f"{_forget(target)} ;\nDROP GRAPH {target}")
+        with self._writing():
+            self._store.update(f"{_forget(target)} ;\nDROP GRAPH {target}")
         return iri
 
     def document(self, doc: str | URIRef) -> URIRef:
@@ -197,9 +242,10 @@ class Store:
         text = str(doc)
         if text.startswith(str(ID)):
             return URIRef(text)
-        iri = document_iri(Path(text).name)  # how documents are named (kg.namespace)
-        if self._store.contains_named_graph(ox.NamedNode(str(iri))):
-            return iri
+        for name in (text, Path(text).name):  # how documents are named (kg.namespace)
+            iri = document_iri(name)
+            if self._store.contains_named_graph(ox.NamedNode(str(iri))):
+                return iri
         for stored in self.documents():
             if text in (stored.name, Path(stored.name).name):
                 return URIRef(stored.iri)
@@ -279,6 +325,58 @@ class Store:
         from .export import write_store
 
         return write_store(self, Path(path), fmt)
+
+
+class _WriterLock:
+    """An exclusive lock on a store for one writer, held from opening to closing (an advisory
+    lock on a file in the store's folder, released by the system if the process dies)."""
+
+    def __init__(self, path: Path) -> None:
+        import fcntl
+
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            self._fd = os.open(path / Store.LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as err:
+            raise StoreError(f"{path}: cannot create the store: {err.strerror or err}") from err
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(self._fd)
+            raise StoreError(f"{path}: the store is in use by another writer (a build, kg remove or "
+                             "kg serve); wait for it to finish or stop it, then try again") from None
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing the file releases the lock
+            self._fd = None
+
+
+def _check_format(path: Path, format_file: str, expected: str) -> None:
+    """Refuse a store written by a coop-kg that named documents differently."""
+    marker = path / format_file
+    if marker.exists():
+        found = marker.read_text(encoding="utf-8").strip()
+        if found != expected:
+            raise StoreError(f"{path}: store format {found}, this coop-kg reads format {expected}; "
+                             "rebuild it: kg build FOLDER --store NEW-STORE")
+    elif (path / "CURRENT").exists():  # a database already, made before formats were marked
+        raise StoreError(f"{path}: this store was built by an older coop-kg, which named documents "
+                         "differently (two could share a name); rebuild it: kg build FOLDER --store NEW-STORE")
+
+
+def _store_problem(path: Path | None, err: Exception) -> str:
+    """One line saying why the database could not be opened or written, and what to do."""
+    text = str(err)
+    if "lock" in text.lower():
+        return f"{path}: the store is in use by another process (a build or kg serve); wait for it or stop it"
+    if "No space left" in text or "quota" in text.lower():
+        return (f"{path}: the disk is full; free some space and run the build again (the documents "
+                "committed so far are kept)")
+    if "Corruption" in text or "MANIFEST" in text or "CURRENT" in text:
+        return (f"{path}: the store is damaged ({text.splitlines()[0][:200]}); "
+                "rebuild it: kg build FOLDER --store NEW-STORE")
+    return f"{path}: store error: {text.splitlines()[0][:300] if text else type(err).__name__}"
 
 
 def to_oxigraph(term):

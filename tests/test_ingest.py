@@ -70,7 +70,7 @@ def test_folder_is_walked_and_bad_files_do_not_stop_the_others(tmp_path):
     items = list(iter_documents([tmp_path, tmp_path / "missing.txt"]))
     docs = [i for i in items if isinstance(i, Document)]
     problems = [str(i) for i in items if not isinstance(i, Document)]
-    assert sorted(d.name for d in docs) == ["also.md", "good.txt"]
+    assert sorted(d.name for d in docs) == ["good.txt", "sub/also.md"]  # named by their path in the folder
     assert any("missing.txt: no such file" in p for p in problems)
     assert any("bad.txt: binary" in p for p in problems)
 
@@ -79,3 +79,54 @@ def test_find_files_deduplicates(tmp_path):
     path = write(tmp_path, "a.txt", "x")
     files, problems = find_files([path, tmp_path])
     assert files == [path] and problems == []
+
+
+NAMES = ["東京.txt", "北京.txt", "Москва.txt", "a b.txt", "a_b.txt", "A.B.txt", "sub/a b.txt"]
+
+
+def test_different_names_give_different_document_iris(tmp_path):
+    """Issue 17, item 7: non-Latin names all became doc/txt, and "a b.txt", "a_b.txt" and
+    "A.B.txt" all doc/a-b-txt, so one replaced the other."""
+    from kg.namespace import document_iri
+
+    (tmp_path / "sub").mkdir()
+    for name in NAMES:
+        write(tmp_path, name, f"Text of {name}.")
+    docs = [i for i in iter_documents([tmp_path]) if isinstance(i, Document)]
+    assert sorted(d.name for d in docs) == sorted(NAMES)
+    iris = {document_iri(d.name) for d in docs}
+    assert len(iris) == len(NAMES)
+    assert document_iri("東京.txt").endswith("/doc/東京.txt")  # readable, and the same every run
+    assert document_iri("a b.txt").endswith("/doc/a%20b.txt")
+
+
+def test_the_same_name_from_two_folders_in_one_build_is_reported(tmp_path):
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        write(tmp_path / folder, "same.txt", f"Text in {folder}.")
+    items = list(iter_documents([tmp_path / "a", tmp_path / "b"]))
+    assert [i.name for i in items if isinstance(i, Document)] == ["same.txt"]
+    assert [str(i) for i in items if not isinstance(i, Document)] == [
+        f"{tmp_path / 'b' / 'same.txt'}: same document name 'same.txt' as {tmp_path / 'a' / 'same.txt'} "
+        "(documents are known by their path inside the folder given, so one would replace the other); "
+        "give the folder that holds both instead, or rename one of them"]
+
+
+def test_links_to_nothing_are_reported_and_names_cannot_forge_lines(tmp_path):
+    write(tmp_path, "good.txt", "Chile signed an agreement.")
+    (tmp_path / "gone.txt").symlink_to(tmp_path / "missing.txt")
+    (tmp_path / "loop.txt").symlink_to(tmp_path / "loop.txt")
+    items = list(iter_documents([tmp_path]))
+    problems = sorted(str(i) for i in items if not isinstance(i, Document))
+    assert [i.name for i in items if isinstance(i, Document)] == ["good.txt"]
+    assert [p.rsplit("/", 1)[1] for p in problems] == [
+        "gone.txt: a link that leads to no file (dangling, or a loop)",
+        "loop.txt: a link that leads to no file (dangling, or a loop)"]
+    from kg.ingest import Problem
+    assert str(Problem("a\nwritten: b.txt", "bad")) == "a\\nwritten: b.txt: bad"
+
+
+def test_script_in_an_html_title_is_not_the_title(tmp_path):
+    path = write(tmp_path, "t.html", "<html><title>Water talks<script>alert(1)</script></title>"
+                 "<body><p>Chile and Peru met.</p></body></html>")
+    assert read_document(path).title == "Water talks"

@@ -6,6 +6,7 @@ import shutil
 import pytest
 from typer.testing import CliRunner
 
+import kg
 import kg.pipeline as pipeline
 from kg.cli import app
 from kg.pipeline import BuildReport, extractions
@@ -157,3 +158,45 @@ def test_the_graph_does_not_depend_on_the_process_hash_seed(tmp_path):
                        check=True, capture_output=True, env={**os.environ, "PYTHONHASHSEED": seed})
         graphs.append(to_isomorphic(Graph().parse(out, format="nt")))
     assert all(graph == graphs[0] for graph in graphs[1:])
+
+
+OPENING = "Chile signed a cooperation agreement with Peru in Lima."
+CLOSING = "Bolivia signed a cooperation agreement with Ecuador in Quito."
+
+
+def test_a_5_mb_text_builds_in_parts_with_offsets_in_the_whole_text(tmp_path, nlp):
+    """Issue 17, item 6: a text over spaCy's 1,000,000 characters was skipped ("[E088]"), and
+    time and memory grew faster than the length below that."""
+    import time
+
+    from rdflib import Literal
+    from rdflib.namespace import RDF
+
+    from kg.namespace import COOP, ID
+
+    filler = " ".join(f"{'lorem' * 12}{i:04d}" for i in range(100))  # few tokens per byte: a quick parse
+    paragraphs = [OPENING] + [filler] * 800 + [CLOSING]
+    text = "\n\n".join(paragraphs) + "\n"
+    assert len(text) > 5_000_000
+    path = tmp_path / "long.txt"
+    path.write_text(text)
+    report = BuildReport()
+    started = time.monotonic()
+    graph = kg.build(path, report=report)
+    assert report.problems == [] and report.documents == ["long.txt"]
+    assert time.monotonic() - started < 300
+    for a, b in (("CL", "PE"), ("BO", "EC")):
+        assert (ID[f"country/{a}"], COOP.cooperatesWith, ID[f"country/{b}"]) in graph
+    # the evidence of the last sentence points into the whole text, not into its part
+    [closing] = [s for s in graph.subjects(COOP.sentence, Literal(CLOSING))]
+    assert graph.value(closing, RDF.type) == COOP.Assertion
+    assert int(graph.value(closing, COOP.startChar)) == text.index(CLOSING)
+
+
+def test_text_parts_cover_the_text_and_end_at_paragraphs():
+    text = "\n\n".join(f"Paragraph {i} " + "word " * (i * 37 % 300) for i in range(300))
+    parts = pipeline.text_parts(text, size=2000)
+    assert "".join(part for _, part in parts) == text
+    assert all(len(part) <= 2000 for _, part in parts)
+    assert all(text[offset:offset + len(part)] == part for offset, part in parts)
+    assert all(part.endswith("\n\n") for _, part in parts[:-1])

@@ -42,6 +42,23 @@ def start_server(*args: str) -> tuple[subprocess.Popen, str]:
     raise RuntimeError("kg serve did not start")
 
 
+def port_of(base: str) -> int:
+    return int(base.rsplit(":", 1)[1].strip("/"))
+
+
+def read_all(sock, timeout: float = 10.0) -> bytes:
+    """Everything the server sends on a raw socket until it closes the connection (or
+    `timeout` passes)."""
+    sock.settimeout(timeout)
+    data = b""
+    try:
+        while chunk := sock.recv(65536):
+            data += chunk
+    except (TimeoutError, ConnectionResetError):
+        pass
+    return data
+
+
 @pytest.fixture(scope="module")
 def base(tmp_path_factory):
     path = analyst_store(tmp_path_factory.mktemp("served") / "db")

@@ -275,3 +275,69 @@ def test_a_long_build_reopens_the_database_unless_someone_holds_it(tmp_path, ext
             assert holder is store.oxigraph and len(holder) > 0
     with Store.open(path, read_only=True) as reopened:
         assert len(reopened.documents()) == 2
+
+
+SECOND_WRITER = """
+import sys
+from kg.store import Store, StoreError
+try:
+    Store.open(sys.argv[1]).close()
+except StoreError as err:
+    print(err)
+    sys.exit(3)
+"""
+
+
+def test_a_second_writer_is_refused_even_while_the_database_reopens(tmp_path, extract):
+    """Issue 17, item 5: the store let go of its lock while RocksDB was reopened in a long
+    build; a second writer took it then, and the first build died."""
+    attempts = []
+
+    class Watched(Store):
+        def _connect(self):  # the moment RocksDB is closed, before it opens again
+            attempts.append(subprocess.run([sys.executable, "-c", SECOND_WRITER, str(self.path)],
+                                           capture_output=True, text=True, timeout=60))
+            return super()._connect()
+
+    with Watched.open(tmp_path / "db", reopen_bytes=1) as store:
+        store.ingest(extract(ONE, name="one.txt"))
+        store.ingest(extract(TWO, name="two.txt"))  # the first build goes on after the reopen
+    assert attempts, "the database was not reopened"
+    for attempt in attempts:
+        assert attempt.returncode == 3 and "in use by another writer" in attempt.stdout, attempt
+    with Store.open(tmp_path / "db", read_only=True) as reopened:
+        assert len(reopened.documents()) == 2
+
+
+def test_a_store_in_use_is_one_clear_line(tmp_path):
+    with Store.open(tmp_path / "db"):
+        result = runner.invoke(app, ["remove", "x.txt", "--store", str(tmp_path / "db")])
+    assert result.exit_code == 1 and "in use by another writer" in result.output
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_a_store_built_before_document_names_changed_must_be_rebuilt(tmp_path):
+    import pyoxigraph as ox
+
+    old = ox.Store(str(tmp_path / "old"))  # a store as an older coop-kg left it: no format mark
+    old.add(ox.Quad(ox.NamedNode("http://a"), ox.NamedNode("http://b"), ox.NamedNode("http://c"),
+                    ox.NamedNode(str(ID["doc/a-txt"]))))
+    del old
+    for read_only in (False, True):
+        with pytest.raises(StoreError, match="older coop-kg.*rebuild"):
+            Store.open(tmp_path / "old", read_only=read_only)
+    result = runner.invoke(app, ["query", "SELECT * WHERE { ?s ?p ?o }", "--store", str(tmp_path / "old")])
+    assert result.exit_code == 2 and "rebuild" in result.output and "Traceback" not in result.output
+
+
+def test_two_folders_with_different_names_build_into_one_store(tmp_path):
+    """Item 7 end to end: building a/ then b/ replaced 東京.txt by 北京.txt (both doc/txt)."""
+    for folder, name in (("a", "東京.txt"), ("b", "北京.txt")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / name).write_text(ONE if folder == "a" else TWO)
+    db = str(tmp_path / "db")
+    assert "1 added" in runner.invoke(app, ["build", str(tmp_path / "a"), "--store", db]).output
+    second = runner.invoke(app, ["build", str(tmp_path / "b"), "--store", db])
+    assert "1 added" in second.output and "replaced" not in second.output
+    with Store.open(db, read_only=True) as store:
+        assert {d.name for d in store.documents()} == {"東京.txt", "北京.txt"}
