@@ -281,3 +281,13 @@ def test_names_whose_head_comes_first(extract, text, name, cls):
 def test_a_name_after_a_post_and_a_comma_is_a_person(extract):
     found = names_by_class(extract("The talks were hosted by the Council's Ambassador to Peru, Keiran Vost, in Lima."))
     assert found.get("Keiran Vost") == "Person", found  # the recogniser calls it an organization
+
+
+@pytest.mark.parametrize("text, name, cls", [
+    # the recogniser calls it a person; the head noun says otherwise
+    ("She graduated from Garrick College in 1990.", "Garrick College", "Organization"),
+    # the recogniser calls it an organization; the head noun says otherwise
+    ("Fires burned in the Tarrin National Forest on Monday.", "Tarrin National Forest", "Place"),
+])
+def test_a_head_noun_outweighs_the_recogniser(extract, text, name, cls):
+    assert names_by_class(extract(text)).get(name) == cls

@@ -56,7 +56,8 @@ _heads("Facility", "laboratory lab labs laboratories park zone port airport stat
        "observatory reactor pipeline railway highway tower facility facilities campus clinic "
        "harbour warehouse depot shipyard mill")
 _heads("Place", "province region prefecture county city state municipality district island "
-       "islands peninsula valley river sea ocean gulf bay mountain mountains lake desert")
+       "islands peninsula valley river sea ocean gulf bay mountain mountains lake desert forest "
+       "canyon coast street avenue square")
 
 TOP_CLASS = {
     "GovernmentAgency": "Organization",

@@ -464,8 +464,9 @@ class NameFinder:
         if len(core) >= 2 and core[0].text.lower() in HEADS_FIRST:
             # "Universidad Andina", "Empresa Brasileira de ...": the head comes first
             return head_class(core[0].text), "head-noun-first"
+        body_head = _has_body_head(core)  # "Oberlin College": no person, whatever the recogniser says
         if all(t.ent_type_ == "PERSON" for t in core) and len(core) >= 2 and core[0].ent_iob_ == "B" and \
-                (core.end >= len(doc) or doc[core.end].ent_iob_ != "I"):
+                (core.end >= len(doc) or doc[core.end].ent_iob_ != "I") and not body_head:
             return "Person", "ner"
         if _INITIAL_AND_SURNAME.match(core.text):
             return "Person", "initial-and-surname"  # "A.Petrov": an initial glued to a surname
@@ -474,7 +475,7 @@ class NameFinder:
             return None, "acronym-of-phrase"  # "research and development (R&D)": short for a common phrase
         if acronym and name_text(core) in self.defined_acronyms:
             return "Organization", "defined-acronym"  # the full name decides its class later
-        if not acronym and self._looks_like_person(doc, core):
+        if not acronym and not body_head and self._looks_like_person(doc, core):
             return "Person", "person-context"
         head = head_token(core)
         if head is not None:
