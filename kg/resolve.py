@@ -236,7 +236,7 @@ def _entity_of(doc: Doc, members: list[Span]) -> Entity | None:
     full_names = [n for n in names if n not in acronyms]
     entry = next((gaz.by_key[s._.coop_place] for s in members if s._.coop_place), None)
     for name in names if entry is None else []:
-        entry = gaz.lookup(name) or (name.isupper() and gaz.lookup(name.title())) or None
+        entry = gaz.lookup(name) or (name.isupper() and gaz.small_place(name.title())) or None
         if entry and any(s.label_ in _PLACE_CLASSES for s in members):
             break
         entry = None

@@ -183,6 +183,8 @@ def test_nationality_adjectives_and_bare_posts_are_no_names(extract, text, adjec
     [
         ("OSLO, Norway (AP)\n\nThe Norland Water Board met on Monday.", "Oslo", "City"),
         ("MEXICO CITY (AP)\n\nThe Norland Water Board met on Monday.", "Mexico City", "City"),
+        # a town too small for the main gazetteer
+        ("BOWLING GREEN, Ohio (AP)\n\nThe Norland Water Board met on Monday.", "Bowling Green", "City"),
     ],
 )
 def test_places_in_capitals_in_a_dateline_are_found(extract, dateline, place, cls):

@@ -450,7 +450,7 @@ class NameFinder:
     def _classify(self, doc: Doc, core: Span) -> tuple[str | None, str]:
         """The class of a name and the evidence that decided it."""
         text = name_text(core)
-        entry = self.gazetteer.lookup(text) or (text.isupper() and len(text) > 3 and self.gazetteer.lookup(text.title()))
+        entry = self.gazetteer.lookup(text) or self._place_in_capitals(core)
         if _person_reading(core, self.surnames, entry or None):
             return "Person", "person-reading"  # "Baker", "Bush": a surname that is also a place
         if entry:
@@ -588,7 +588,7 @@ class NameFinder:
             return None  # "U.S.-Norland": two places, not a third name
         text = name_text(span)
         # capitals in datelines and headlines ("LIMA, Peru") say nothing of acronyms
-        entry = self.gazetteer.lookup(text) or (start in headline and text.isupper() and self.gazetteer.lookup(text.title()))
+        entry = self.gazetteer.lookup(text) or (start in headline and self._place_in_capitals(span))
         if entry and not _person_reading(span, self.surnames, entry):
             return Span(doc, start, end, label=entry.cls)
         if len(span) == 1 and span[0].is_upper:
@@ -607,6 +607,19 @@ class NameFinder:
         if cls == "Person":
             start = self._person_start(doc, start, end)
         return Span(doc, start, end, label=cls)
+
+    def _place_in_capitals(self, core: Span) -> GazetteerEntry | None:
+        """ "LIMA", "EAST LANSING, Mich.": a place written in capitals, as datelines and
+        headlines write them; a town too small for the main gazetteer where a dateline names it,
+        or where the recogniser calls it a place and it has more than one word (one word in
+        capitals is more often an acronym)."""
+        text = name_text(core)
+        if not (text.isupper() and len(text) > 3):
+            return None
+        entry = self.gazetteer.lookup(text.title())
+        if entry is None and (is_dateline(core) or (len(text.split()) > 1 and _majority_ner(core) in {"GPE", "LOC"})):
+            entry = self.gazetteer.small_place(text.title())
+        return entry
 
     def _is_post_or_its_field(self, core: Span) -> bool:
         """ "Minister of Education", "Deputy Director": a post, no body; "Human Resources" in
