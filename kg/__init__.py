@@ -43,11 +43,10 @@ def query(graph: Graph | Store, query_or_name: str, params: dict[str, str] | Non
 
 def write_graph(graph: Graph, path: Path | str, fmt: str | None = None) -> Path:
     """Serialise atomically; the format comes from the suffix unless given (JSON-LD with the
-    coop-kg context)."""
-    from .export import SERIALIZATIONS as _suffixes, write_graph as _write
+    coop-kg context); an unknown suffix is refused (kg.export.ExportError)."""
+    from .export import write_graph as _write
 
-    path = Path(path)
-    return _write(graph, path, fmt or _suffixes.get(path.suffix.lower(), "turtle"))
+    return _write(graph, Path(path), fmt)
 
 
 __all__ = ["build", "query", "Store", "StoreError", "rows", "format_result", "load_graph",

@@ -73,7 +73,7 @@ StoreOption = Annotated[
 @app.command()
 def build(
     paths: Annotated[list[Path], typer.Argument(help=".txt, .md or .html files, or folders of them")],
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="graph file to write (.ttl, .nt, .nq, .trig, .jsonld); default graph.ttl unless --store")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="graph file to write (.ttl, .nt, .nq, .trig, .jsonld, .rdf/.owl/.xml); default graph.ttl unless --store")] = None,
     store: Annotated[Optional[Path], typer.Option("--store", "-s", help="add the documents to this store: unchanged ones are skipped, changed ones replaced")] = None,
     html: Annotated[Optional[Path], typer.Option("--html", help="also write the interactive network here")] = None,
     model: ModelOption = None,
@@ -107,6 +107,13 @@ def build(
     progress = not quiet and sys.stderr.isatty()
     if output is None and store is None:
         output = Path("graph.ttl")
+    if output is not None:
+        from .export import ExportError, format_for
+
+        try:
+            format_for(output)  # before any work: an output nobody can write is known now
+        except ExportError as error:
+            _fail(error)
     graph = None
     try:
         if store is not None:
@@ -243,7 +250,7 @@ def remove(
 
 @app.command()
 def export(
-    output: Annotated[Path, typer.Option("--output", "-o", help="file to write: .ttl, .nt, .nq, .trig (one graph per document) or .jsonld")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="file to write: .ttl, .nt, .rdf, .nq, .trig (one graph per document) or .jsonld")],
     store: StoreOption = None,
     graph: Annotated[list[Path], typer.Option("--graph", "-g", help="graph file(s) to convert")] = [],
 ) -> None:

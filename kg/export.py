@@ -1,4 +1,4 @@
-"""Writing graphs and stores to files: Turtle, N-Triples, N-Quads, TriG and JSON-LD.
+"""Writing graphs and stores to files: Turtle, N-Triples, N-Quads, TriG, JSON-LD and RDF/XML.
 
 JSON-LD carries the coop-kg context inline, so the file reads with short names
 ("cooperatesWith", "label") and needs no network to expand. The context is the package's
@@ -15,7 +15,8 @@ from rdflib import Dataset, Graph
 from .atomic import atomic_write_bytes
 from .namespace import PREFIXES
 
-SERIALIZATIONS = {".ttl": "turtle", ".nt": "nt", ".nq": "nquads", ".trig": "trig", ".jsonld": "json-ld"}
+SERIALIZATIONS = {".ttl": "turtle", ".nt": "nt", ".nq": "nquads", ".trig": "trig", ".jsonld": "json-ld",
+                  ".rdf": "xml", ".owl": "xml", ".xml": "xml"}
 QUAD_FORMATS = {"nquads", "trig", "json-ld"}
 
 
@@ -71,7 +72,7 @@ def write_graph(graph: Graph, path: Path | str, fmt: str | None = None) -> Path:
     return atomic_write_bytes(path, serialize(graph, format_for(path, fmt)))
 
 
-_OXIGRAPH_FORMATS = {"turtle": "TURTLE", "nt": "N_TRIPLES", "nquads": "N_QUADS", "trig": "TRIG"}
+_OXIGRAPH_FORMATS = {"turtle": "TURTLE", "nt": "N_TRIPLES", "nquads": "N_QUADS", "trig": "TRIG", "xml": "RDF_XML"}
 _UNION = "CONSTRUCT { ?s ?p ?o } WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }"
 
 

@@ -1,3 +1,4 @@
+import pytest
 from pathlib import Path
 
 from rdflib import Graph
@@ -57,3 +58,23 @@ def test_help_has_examples():
                     ["export", "--help"], ["serve", "--help"], ["push", "--help"]):
         result = runner.invoke(app, command)
         assert result.exit_code == 0 and "Example" in result.output
+
+
+@pytest.mark.parametrize("suffix", [".rdf", ".owl", ".xml"])
+def test_build_writes_rdf_xml_for_its_suffixes(tmp_path, suffix):
+    doc = tmp_path / "one.txt"
+    doc.write_text("The Andean Water Council signed a cooperation agreement with Chile.\n")
+    out = tmp_path / f"g{suffix}"
+    assert runner.invoke(app, ["build", str(doc), "--output", str(out), "-q"]).exit_code == 0
+    assert out.read_text().startswith("<?xml")
+    assert len(set(Graph().parse(out, format="xml").subjects(RDF.type, COOP.Document))) == 1
+
+
+def test_build_refuses_an_unknown_output_suffix_before_any_work(tmp_path):
+    doc = tmp_path / "one.txt"
+    doc.write_text("The Andean Water Council signed a cooperation agreement with Chile.\n")
+    out = tmp_path / "g.rdfx"
+    result = runner.invoke(app, ["build", str(doc), "--output", str(out)])
+    assert result.exit_code == 2
+    assert "g.rdfx" in result.output and "unknown RDF format" in result.output
+    assert not out.exists()
