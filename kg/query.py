@@ -1,6 +1,7 @@
 """SPARQL over the graph: canned queries from queries/, safe parameters, result formats."""
 from __future__ import annotations
 
+import difflib
 import io
 import json
 import os
@@ -51,6 +52,26 @@ class CannedQuery:
     def description(self) -> str:
         return _header_field(self.text, "question") or ""
 
+    @property
+    def parameters(self) -> list[str]:
+        return required_parameters(self.text)
+
+
+def required_parameters(sparql: str) -> list[str]:
+    """The parameters a query's header says it needs ("# parameters: a, b — ..."); none for
+    "none (optionally ...)" and for a query without the header."""
+    declared = (_header_field(sparql, "parameters") or "none").split("\u2014")[0].strip()
+    if declared.lower().startswith("none"):
+        return []
+    return [name.strip() for name in declared.split(",") if name.strip()]
+
+
+def entity_parameters(sparql: str) -> bool:
+    """Does the header say the parameters name entities (by label or IRI)? Then a value that
+    names no entity is a mistake to report, not a literal to match."""
+    declared = _header_field(sparql, "parameters") or ""
+    return "label" in declared and "IRI" in declared
+
 
 def queries_dir() -> Path:
     """queries/ as installed with the package (the repository's queries/ in a development install)."""
@@ -85,9 +106,11 @@ def resolve_query(query: str) -> tuple[str, str]:
         return query, canned[query].text
     if re.search(r"\b(SELECT|CONSTRUCT|ASK|DESCRIBE)\b", query, re.IGNORECASE):
         return "query", query
+    close = difflib.get_close_matches(query, list(canned), n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
     raise QueryError(
-        f"{query!r} is not a query file, a canned query ({', '.join(canned) or 'none installed'}), "
-        "or SPARQL text"
+        f"{query!r} is not a query file, a canned query, or SPARQL text; {hint}"
+        f"the canned queries: {', '.join(canned) or 'none installed'}"
     )
 
 
@@ -130,12 +153,39 @@ def query(graph, sparql: str, params: dict[str, str] | None = None, name: str = 
     pasted into the text). SERVICE may call only the endpoints in `allow_service` ("*": any);
     by default a query reads local data and nothing else."""
     check_params(sparql, params or {}, name)
+    missing = [p for p in required_parameters(sparql) if p not in (params or {})]
+    if missing:
+        raise QueryError(f"{name}: needs " + " ".join(f"--param {p}=VALUE" for p in missing)
+                         + f" ({_header_field(sparql, 'parameters')})")
+    if entity_parameters(sparql):
+        for key, value in (params or {}).items():
+            _check_entity_named(graph, name, key, value)
     if hasattr(graph, "find_by_label"):
         return graph.query(sparql, params=params, name=name, allow_service=allow_service)
     prepared = prepare(sparql, name)
     refuse_remote_calls(prepared.algebra, allow_service, name)
     bindings = {key: bind_value(graph, value) for key, value in (params or {}).items()}
     return graph.query(prepared, initBindings=bindings)
+
+
+def _check_entity_named(graph, name: str, key: str, value: str) -> None:
+    """Refuse a label that names no entity, with the nearest labels there are: otherwise a
+    misspelt name runs and answers nothing without a word."""
+    if re.match(r"^https?://", value) or re.match(r"^[A-Za-z][\w-]*:[^\s/]", value):
+        return  # an IRI: it may well have no label
+    if hasattr(graph, "find_by_label"):
+        if graph.find_by_label(value) is not None:
+            return
+        labels = [str(row[0]) for row in graph.query("SELECT DISTINCT ?l WHERE { ?s rdfs:label ?l }")]
+    else:
+        if not isinstance(bind_value(graph, value), Literal):
+            return
+        from rdflib.namespace import RDFS
+
+        labels = sorted({str(label) for label in graph.objects(None, RDFS.label)})
+    close = difflib.get_close_matches(value, labels, n=3, cutoff=0.6)
+    hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    raise QueryError(f"{name}: parameter {key}: no entity is called {value!r}{hint}")
 
 
 def check_params(sparql: str, params: dict[str, str], name: str = "query") -> None:

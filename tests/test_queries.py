@@ -82,7 +82,6 @@ def test_organizations_by_partners_counts_every_subclass(graph):
     ("Chile", "Peru", {("Chilean Energy Agency", "Peruvian Solar Institute")}),
     ("Peru", "Chile", {("Peruvian Solar Institute", "Chilean Energy Agency")}),
     ("Chile", "Bolivia", {("Chile", "Bolivia")}),
-    ("Bolivia", "Ghana", set()),
 ])
 def test_cooperation_between_two_countries_directly_or_through_their_bodies(graph, a, b, expected):
     answer = ask(graph, "cooperation-between", a=a, b=b)
@@ -103,10 +102,16 @@ def test_entity_facts_in_both_directions_with_evidence(graph):
 
 
 @pytest.mark.parametrize("entity, titles", [("Peru", ["Andes energy", "Water council"]),
-                                            ("Andean Fund", ["Andes energy"]),
-                                            ("Ghana", [])])
+                                            ("Andean Fund", ["Andes energy"])])
 def test_documents_mentioning(graph, entity, titles):
     assert [r["title"] for r in ask(graph, "documents-mentioning", entity=entity)] == titles
+
+
+@pytest.mark.parametrize("name, params", [("documents-mentioning", {"entity": "Ghana"}),
+                                          ("cooperation-between", {"a": "Bolivia", "b": "Ghana"})])
+def test_an_entity_the_graph_does_not_have_is_reported_not_answered_with_nothing(graph, name, params):
+    with pytest.raises(QueryError, match="no entity is called 'Ghana'"):
+        kg.query(graph, name, params=params)
 
 
 def test_figures_of_an_entity_in_time_order(graph):

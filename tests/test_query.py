@@ -35,7 +35,24 @@ def test_partners_of_works_from_either_side(graph, entity, expected):
 
 def test_parameter_values_are_bound_not_pasted(graph):
     hostile = 'Chile" } UNION { ?partner ?p ?partnerLabel } #'
-    assert rows(kg.query(graph, "partners-of", params={"entity": hostile})) == []
+    # a canned query's entity parameter names no entity: refused, nothing runs
+    with pytest.raises(QueryError, match="no entity is called"):
+        kg.query(graph, "partners-of", params={"entity": hostile})
+    # a query of one's own binds the same value as a literal, never as text
+    own = "SELECT ?partner WHERE { ?partner rdfs:label ?entity }"
+    assert rows(kg.query(graph, own, params={"entity": hostile})) == []
+
+
+@pytest.mark.parametrize("query, params, message", [
+    ("partners-of", {}, "needs --param entity=VALUE"),
+    ("cooperation-between", {"a": "Chile"}, "needs --param b=VALUE"),
+    ("partners-of", {"entity": "Chiel"}, "no entity is called 'Chiel'; did you mean 'Chile'"),
+    ("partners-off", {"entity": "Chile"}, "did you mean 'partners-of'"),
+])
+def test_parameter_mistakes_are_refused_with_a_hint(graph, query, params, message):
+    with pytest.raises(QueryError) as raised:
+        kg.query(graph, query, params=params)
+    assert message in str(raised.value)
 
 
 @pytest.mark.parametrize("fmt, check", [
