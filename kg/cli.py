@@ -107,7 +107,7 @@ def build(
     progress = not quiet and sys.stderr.isatty()
     if output is None and store is None:
         output = Path("graph.ttl")
-    if output is not None:
+    if output is not None and not output.is_dir():  # a folder is reported when the file is written
         from .export import ExportError, format_for
 
         try:
