@@ -69,6 +69,8 @@ def serialize(graph: Graph | Dataset, fmt: str) -> bytes:
 def write_graph(graph: Graph, path: Path | str, fmt: str | None = None) -> Path:
     """Serialise atomically; the format comes from the suffix unless given."""
     path = Path(path)
+    if path.is_dir():
+        fmt = fmt or "turtle"  # the write below names the real problem: a folder, not a file
     return atomic_write_bytes(path, serialize(graph, format_for(path, fmt)))
 
 
