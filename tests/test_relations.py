@@ -1,7 +1,20 @@
-"""Each relation construction, on sentences written here."""
+"""Each relation construction the rules propose, on sentences written here.
+
+The rules' proposals are tested alone: the learned model weighs them with the other evidence
+(tests/test_relation_model.py tests its decisions)."""
 import pytest
 
 from conftest import relation_labels
+
+
+@pytest.fixture
+def extract(extract):
+    from kg.nlp import load_pipeline
+
+    component = load_pipeline(None).get_pipe("coop_relations")  # the pipeline extract_text uses
+    model, component.model = component.model, None
+    yield extract
+    component.model = model
 
 CASES = [
     # event place, and the place's place

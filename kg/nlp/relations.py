@@ -15,7 +15,9 @@ from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span, Token
 
+from .candidates import candidates
 from .gazetteer import gazetteer
+from .learned import RelationModel
 from .lexicon import ORDINAL_WORDS, PERSON_ROLES, TOP_CLASS, TYPE_NOUNS_AFTER_NAME, canonical_noun, head_class
 from .names import SPAN_KEY, head_token
 
@@ -65,14 +67,25 @@ PARENT_HEADS = {"committee", "commission", "council", "secretariat", "department
 MEMBER_NOUNS = {"member", "members"}
 
 
-@Language.factory("coop_relations", default_config={"min_confidence": 0.0})
-def make_relation_extractor(nlp: Language, name: str, min_confidence: float) -> "RelationExtractor":
-    return RelationExtractor(nlp, min_confidence)
+@Language.factory("coop_relations", default_config={"min_confidence": 0.0, "threshold": 0.8, "rule_threshold": 0.2,
+                                                    "learned": True})
+def make_relation_extractor(nlp: Language, name: str, min_confidence: float, threshold: float,
+                            rule_threshold: float, learned: bool) -> "RelationExtractor":
+    return RelationExtractor(nlp, min_confidence, threshold, RelationModel.load() if learned else None, rule_threshold)
 
 
 class RelationExtractor:
-    def __init__(self, nlp: Language, min_confidence: float = 0.0) -> None:
+    """Rules propose relations; the learned model (when shipped) decides over every candidate
+    pair of names, with the rules' firings among its evidence. `threshold` is the model score
+    from which a relation is kept, `rule_threshold` the score from which one a rule proposed
+    is kept; `min_confidence` drops whatever scores below it at the end."""
+
+    def __init__(self, nlp: Language, min_confidence: float = 0.0, threshold: float = 0.8,
+                 model: RelationModel | None = None, rule_threshold: float = 0.2) -> None:
         self.min_confidence = min_confidence
+        self.threshold = threshold
+        self.rule_threshold = rule_threshold
+        self.model = model
         self.phrases = Matcher(nlp.vocab)
         self.phrases.add("partOf/framework", [[{"LOWER": "under"}, {"LOWER": "the"}, {"LOWER": "framework"}, {"LOWER": "of"}],
                                               [{"LOWER": "under"}, {"LOWER": "the"}, {"LOWER": {"IN": ["auspices", "umbrella"]}}, {"LOWER": "of"}],
@@ -87,6 +100,14 @@ class RelationExtractor:
 
     def __call__(self, doc: Doc) -> Doc:
         spans = list(doc.spans[SPAN_KEY])
+        found = self.rule_relations(doc, spans)
+        if self.model is not None:
+            found = decide(self.model, doc, spans, found, self.threshold, self.rule_threshold)
+        doc._.coop_relations = [rel for rel in found if rel.confidence >= self.min_confidence]
+        return doc
+
+    def rule_relations(self, doc: Doc, spans: list[Span]) -> list[RelationCandidate]:
+        """What the rules find, each relation once."""
         self.at = _token_index(doc, spans)
         found: list[RelationCandidate] = []
         found += self._from_phrases(doc)
@@ -102,12 +123,11 @@ class RelationExtractor:
                 continue
             key = (rel.subject.start, rel.subject.end, rel.predicate, rel.object.start, rel.object.end)
             same = (rel.subject.start, rel.subject.end) == (rel.object.start, rel.object.end)
-            if same or key in seen or rel.confidence < self.min_confidence:
+            if same or key in seen:
                 continue
             seen.add(key)
             result.append(rel)
-        doc._.coop_relations = result
-        return doc
+        return result
 
     # -- helpers over the parse --------------------------------------------------------
     def span_of(self, token: Token | None) -> Span | None:
@@ -817,6 +837,43 @@ class RelationExtractor:
             if span is not None and TOP_CLASS.get(span.label_) == "Organization":
                 return span
         return None
+
+
+def decide(model: RelationModel, doc: Doc, spans: list[Span], rule_found: list[RelationCandidate],
+           threshold: float = 0.8, rule_threshold: float = 0.2) -> list[RelationCandidate]:
+    """The relations the model scores at `threshold` or above among all candidate pairs (at
+    `rule_threshold` or above where a rule proposed them), and those of the rules measured
+    precise in training; the model's score is the confidence."""
+    by_pair: dict[tuple[int, int, int, int], set[str]] = {}
+    by_fact: dict[tuple[int, int, str, int, int], RelationCandidate] = {}
+    for rel in rule_found:
+        key = (rel.subject.start, rel.subject.end, rel.object.start, rel.object.end)
+        by_pair.setdefault(key, set()).add(rel.rule)
+        by_fact.setdefault((*key[:2], rel.predicate, *key[2:]), rel)
+    result = []
+    for candidate in candidates(doc, spans, by_pair):
+        a, b = candidate.subject, candidate.object
+        for predicate in candidate.predicates:
+            rule = by_fact.get((a.start, a.end, predicate, b.start, b.end))
+            score = model.score(predicate, candidate.features)
+            if score is None:  # a relation no training material annotates: the rules alone
+                if rule is not None:
+                    result.append(rule)
+                continue
+            if rule is not None and rule.rule in model.precise_rules:
+                result.append(RelationCandidate(a, predicate, b, rule.rule, round(max(score, model.precise_rules[rule.rule]), 3), rule.evidence))
+            elif score >= (threshold if rule is None else rule_threshold):
+                evidence = rule.evidence if rule is not None else _between(doc, a, b, candidate.evidence)
+                result.append(RelationCandidate(a, predicate, b, rule.rule if rule is not None else f"learned/{predicate}",
+                                                round(score, 3), evidence))
+    return result
+
+
+def _between(doc: Doc, a: Span, b: Span, sentence: Span) -> Span:
+    """The words from one name to the other when both stand in one sentence, else the
+    sentence that states the relation."""
+    start, end = min(a.start, b.start), max(a.end, b.end)
+    return doc[start:end] if a.sent.start == b.sent.start else sentence
 
 
 def _done_jointly(verb: Token) -> bool:
