@@ -127,28 +127,6 @@ def test_joint_signatories_and_money(extract, text, expected):
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("The deals connect Hubei with partners in three African countries: Ghana, Kenya and Egypt.",
-     {("Hubei Province", "cooperatesWith", "Ghana"), ("Hubei Province", "cooperatesWith", "Egypt")}),
-    ("Under the Andean Mobility Scheme, the Lima Institute of Technology runs exchanges. "
-     "The University of Chile and the Quito Foundation are partners.",
-     {("University of Chile", "participatesIn", "Andean Mobility Scheme"), ("Quito Foundation", "participatesIn", "Andean Mobility Scheme")}),
-    ("The Andean Technology Center has worked with ministries to set up joint centres. "
-     "Peru, Bolivia and Ecuador were the first three partners.",
-     {("Andean Technology Center", "cooperatesWith", "Peru"), ("Andean Technology Center", "cooperatesWith", "Ecuador")}),
-])
-def test_partners_named_in_lists_and_by_context(extract, text, expected):
-    found = relation_labels(extract(text))
-    assert expected <= found, f"missing {expected - found}; found {found}"
-
-
-def test_list_items_name_the_parties_before_the_colon(extract):
-    text = ("Among the agreements:\n\n1. Lima Institute of Technology and Chile's Andes University: joint work on "
-            "copper recycling.\n\n2. The deadline: next year.")
-    found = relation_labels(extract(text))
-    assert ("Lima Institute of Technology", "cooperatesWith", "Andes University") in found
-
-
-@pytest.mark.parametrize("text, expected", [
     ("The Ministry of Water of Peru signed a cooperation agreement with the Chile Water Institute.",
      ("Ministry of Water of Peru", "partOf", "Peru")),
     ("He studied at the University of Nairobi.", ("University of Nairobi", "locatedIn", "Nairobi")),

@@ -18,7 +18,7 @@ from spacy.tokens import Doc, Span, Token
 from .candidates import candidates
 from .gazetteer import gazetteer
 from .learned import RelationModel
-from .lexicon import ORDINAL_WORDS, PERSON_ROLES, TOP_CLASS, TYPE_NOUNS_AFTER_NAME, canonical_noun, head_class
+from .lexicon import PERSON_ROLES, TOP_CLASS, TYPE_NOUNS_AFTER_NAME, canonical_noun, head_class
 from .names import SPAN_KEY, head_token
 
 if not Doc.has_extension("coop_relations"):
@@ -39,28 +39,25 @@ PLACES = {"Country", "Place", "Province", "City", "Region"}
 ACTORS = {"Organization", "Country", "Place", "Person", "Province", "City", "Region"}
 
 ESTABLISH_VERBS = {"establish", "found", "launch", "build", "set", "create", "open", "initiate",
-                   "propose", "inaugurate", "form", "start", "construct", "unveil", "introduce"}
+                   "inaugurate", "form", "start", "construct", "unveil", "introduce"}
 ORGANIZE_VERBS = {"organize", "organise", "host", "implement", "run", "sponsor", "co-sponsor",
                   "cosponsor", "co-organize", "co-organise", "coorganize", "chair", "convene",
-                  "manage", "operate", "coordinate", "administer", "handle", "stage"}
+                  "manage", "operate", "coordinate", "administer", "stage"}
 FUNDING_VERBS = {"provide", "grant", "allocate", "give", "invest", "contribute", "lend", "donate",
                  "pledge", "commit", "earmark", "set"}
 SUPPORT_VERBS = {"fund", "support", "finance", "endorse", "back", "subsidize", "subsidise", "bankroll"}
-HOLD_VERBS = {"hold", "take", "wrap", "open", "close", "convene", "kick", "conclude", "start"}
+HOLD_VERBS = {"hold", "take", "open", "close", "convene", "kick", "conclude", "start"}
 COOPERATION_NOUNS = {"cooperation", "co-operation", "collaboration", "partnership", "agreement",
                      "agreements", "mechanism", "mechanisms", "memorandum", "memoranda", "accord",
                      "pact", "treaty", "deal", "talks", "ties", "relations", "exchange",
-                     "exchanges", "group", "groups", "document", "documents", "contract",
-                     "contracts", "alliance", "dialogue", "venture", "mou", "mous", "links"}
+                     "exchanges", "group", "groups", "contract",
+                     "contracts", "alliance", "dialogue", "venture", "mou", "mous"}
 PARTNER_NOUNS = {"partner", "partners", "ally", "allies"}
 COOPERATION_VERBS = {"sign", "conclude", "reach", "ink", "cooperate", "collaborate", "partner", "work",
                      "agree", "team", "ally"}
 GROUP_MEMBER_NOUNS = {"member", "country", "nation", "state", "economy", "government"}
 PEOPLE_NOUNS = {"minister", "official", "leader", "delegate", "representative", "delegation",
                 "scientist", "researcher", "expert", "officer", "diplomat", "envoy", "head"}
-# "X's main instrument is Y": Y is a part of X
-PART_NOUNS = {"instrument", "arm", "part", "component", "unit", "branch", "subsidiary", "division",
-              "wing", "body", "affiliate", "platform", "project", "programme", "program", "office"}
 PARENT_HEADS = {"committee", "commission", "council", "secretariat", "department", "office",
                 "bureau", "agency", "center", "centre", "branch", "unit", "division", "chapter",
                 "institute", "mission", "delegation", "fund"}
@@ -93,7 +90,7 @@ class RelationExtractor:
         self.phrases.add("supports/with-support", [[{"LOWER": "with"}, {"LOWER": {"IN": ["the", "financial"]}, "OP": "*"},
                                                     {"LOWER": {"IN": ["support", "help", "backing", "funding", "money"]}},
                                                     {"LOWER": {"IN": ["of", "from"]}}]])
-        self.phrases.add("heldIn/held-in", [[{"LEMMA": {"IN": ["hold", "take", "wrap", "close", "open", "convene", "conclude", "kick"]}},
+        self.phrases.add("heldIn/held-in", [[{"LEMMA": {"IN": ["hold", "take", "close", "open", "convene", "conclude", "kick"]}},
                                              {"LOWER": {"IN": ["place", "up", "off"]}, "OP": "?"},
                                              {"LOWER": "in"}]])
         self.phrases.add("memberOf/including", [[{"LOWER": "("}, {"LOWER": {"IN": ["including", "includes", "such", "namely", "e.g."]}}]])
@@ -115,7 +112,6 @@ class RelationExtractor:
         found += self._from_names(doc, spans)
         found += self._from_appositions(doc, spans)
         found += self._from_nouns(doc)
-        found += self._from_headed_items(doc)
         seen = set()
         result = []
         for rel in found:
@@ -419,14 +415,6 @@ class RelationExtractor:
             if lemma in COOPERATION_VERBS or _done_jointly(token) or any(
                     c.dep_ in {"dobj", "obj"} and c.lemma_ in COOPERATION_NOUNS for c in token.children):
                 yield from self._cooperation(token)
-            if lemma in {"connect", "link"}:
-                partners = [p for c in token.children if c.dep_ == "prep" and c.lower_ == "with" for p in self.pobj_names(c)]
-                for a in self.object_of(token):
-                    for b in partners:
-                        if a != b:
-                            yield RelationCandidate(a, "cooperatesWith", b, "cooperatesWith/connect", 0.7, sent)
-            if lemma in {"be", "become"}:
-                yield from self._partners_of_the_topic(token)
             if lemma in {"headquarter", "base", "locate", "situate"}:
                 for s in self.subject_of(token):
                     for c in token.children:
@@ -436,27 +424,6 @@ class RelationExtractor:
                                     yield RelationCandidate(s, "locatedIn", o, "locatedIn/verb", 0.85, sent)
             if lemma in {"include", "comprise", "be", "become", "remain"}:
                 yield from self._members_or_parts(token)
-
-    def _partners_of_the_topic(self, verb: Token) -> Iterator[RelationCandidate]:
-        """ "A and B are partners" / "A, B and C were the first five partners", with no "whose":
-        partners in what the previous sentence was about — a programme (participatesIn) or
-        the body that acted there (cooperatesWith)."""
-        attr = next((c for c in verb.children if c.dep_ == "attr" and c.lemma_ in PARTNER_NOUNS), None)
-        if attr is None or any(c.dep_ in {"poss", "prep"} for c in attr.children):
-            return
-        members = [m for c in verb.children if c.dep_ == "nsubj" for m in self.conjuncts(c)]
-        sent = verb.sent
-        if not members or sent.start == 0:
-            return
-        previous = verb.doc[sent.start - 1].sent
-        names = [s for s in verb.doc.spans[SPAN_KEY] if previous.start <= s.start < previous.end]
-        programme = next((s for s in names if TOP_CLASS.get(s.label_) == "Program"), None)
-        actor = next((self.span_of(t) for t in previous if t.dep_ in {"nsubj", "nsubjpass"} and self.span_of(t) is not None), None)
-        for member in members:
-            if programme is not None and member != programme:
-                yield RelationCandidate(member, "participatesIn", programme, "participatesIn/partners", 0.6, sent)
-            elif actor is not None and member != actor and TOP_CLASS.get(actor.label_) == "Organization":
-                yield RelationCandidate(actor, "cooperatesWith", member, "cooperatesWith/partners", 0.6, sent)
 
     def _where(self, verb: Token, passive: bool, rule: str) -> Iterator[RelationCandidate]:
         """ "set up by A in Cusco", "organized by A in Kunming": where the thing is."""
@@ -491,8 +458,7 @@ class RelationExtractor:
                                 yield RelationCandidate(programme, "organizedBy", agent, "organizedBy/under", 0.7, verb.sent)
 
     def _members_or_parts(self, verb: Token) -> Iterator[RelationCandidate]:
-        """ "Its founding members included A, B and C"; "X's main instrument is Y";
-        "Indonesia became a member of Y"."""
+        """ "Indonesia became a member of Y", "A is a participant in Y"."""
         for attr in verb.children:
             if attr.dep_ == "attr" and attr.lemma_ in {"member", "part", "signatory", "participant"}:
                 for prep in attr.children:
@@ -503,26 +469,6 @@ class RelationExtractor:
                             for member in self.subject_of(verb):
                                 if member != group:
                                     yield RelationCandidate(member, predicate, group, f"{predicate}/copula", 0.8, verb.sent)
-        subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
-        if subject is None or subject.pos_ != "NOUN":
-            return
-        owner = None
-        for child in subject.children:
-            if child.dep_ == "poss":
-                owners = self._names_for(child)
-                owner = owners[0] if owners else None
-        if owner is None:
-            return
-        if verb.lemma_ == "be":
-            parts = self.object_of(verb)
-            predicate, rule = ("partOf", "partOf/instrument") if subject.lemma_ in PART_NOUNS else (None, None)
-        else:
-            parts = self.object_of(verb)
-            predicate, rule = ("memberOf", "memberOf/members") if subject.lemma_ in MEMBER_NOUNS else (None, None)
-        if predicate:
-            for part in parts:
-                if part != owner:
-                    yield RelationCandidate(part, predicate, owner, rule, 0.75, verb.sent)
 
     def _agent_thing(self, verb: Token, passive: bool) -> Iterator[tuple[Span, Span]]:
         if passive:
@@ -612,21 +558,6 @@ class RelationExtractor:
                         if p is not None and s != p:
                             yield RelationCandidate(s, "cooperatesWith", p, "cooperatesWith/partner", 0.7, token.sent)
 
-    def _from_headed_items(self, doc: Doc) -> Iterator[RelationCandidate]:
-        """List items such as "A and B: joint work on ..." or "A and B: a parallel agreement":
-        the parties named before the colon cooperate in what follows it."""
-        for sent in doc.sents:
-            colon = next((t for t in sent if t.text == ":"), None)
-            if colon is None:
-                continue
-            after = {t.lower_ for t in sent if t.i > colon.i}
-            if not (after & COOPERATION_NOUNS or "joint" in after):
-                continue
-            parties = [s for s in self.conjuncts(sent.root) if s.start < colon.i and s.label_ not in PLACES]
-            for i, a in enumerate(parties):
-                for b in parties[i + 1:]:
-                    yield RelationCandidate(a, "cooperatesWith", b, "cooperatesWith/list-item", 0.6, sent)
-
     def _owner_of_noun(self, noun: Token, possessor: bool = True) -> list[Span]:
         """Whose agreement: its possessor ("Japan's cooperation with ..."), else the subject of
         the verb the noun phrase hangs on ("X set up mechanisms with ...")."""
@@ -697,25 +628,6 @@ class RelationExtractor:
                 parent = self._acronym_entity(doc, first.text, span)
                 if parent is not None:
                     yield RelationCandidate(span, "partOf", parent, "partOf/prefix", 0.7, span)
-            # "at its first Steering Committee Meeting": an event of the programme the sentence is about
-            if TOP_CLASS.get(span.label_) == "Event" and span.start > 0 and doc[span.start - 1].lower_ in {"its", "their"} | set(ORDINAL_WORDS):
-                k = span.start - 1
-                while k > 0 and doc[k].lower_ in ORDINAL_WORDS:
-                    k -= 1
-                if doc[k].lower_ in {"its", "their"}:
-                    for owner in self._coreferent_subject(doc[k]):
-                        if owner != span and TOP_CLASS.get(owner.label_) in {"Program", "Organization", "Event"}:
-                            yield RelationCandidate(span, "partOf", owner, "partOf/its-event", 0.65, span.sent)
-
-    def _coreferent_subject(self, pronoun: Token) -> list[Span]:
-        """ "its" inside a sentence: the subject of that sentence."""
-        sent = pronoun.sent
-        for t in sent:
-            if t.dep_ in {"nsubj", "nsubjpass"} and t.i < pronoun.i:
-                names = self.conjuncts(t)
-                if names:
-                    return names[:1]
-        return self._coreferent(pronoun)
 
     def _in_list(self, doc: Doc, a: Span, b: Span) -> bool:
         """Is "a, b" part of a list "a, b, c and d" rather than "city, region"?"""
