@@ -170,8 +170,16 @@ def features(doc: Doc, a: Span, b: Span, rules: set[str] = frozenset(), spans: l
         out.append("rule-any")
     gap = len(between)
     out.append(f"gap={_bucket(gap)}")
-    names_between = sum(1 for s in spans if first.end <= s.start and s.end <= second.start)
-    out.append(f"names-between={min(names_between, 3)}")
+    inside = [s for s in spans if first.end <= s.start and s.end <= second.start]
+    out.append(f"names-between={min(len(inside), 3)}")
+    # a post or a place belongs to the nearest name of the right kind: another name of the
+    # subject's or the object's class in between speaks against the pair
+    for role, label in (("subject", label_a), ("object", label_b)):
+        same = sum(1 for s in inside if TOP_CLASS.get(s.label_) == TOP_CLASS.get(label))
+        out.append(f"{role}-class-between={min(same, 2)}|{types}")
+    for mark in (";", ":", "(", ")", "\u2013", "-", "\n"):
+        if any(t.text == mark or (mark == "\n" and t.is_space) for t in between):
+            out.append(f"mark-between={mark.strip() or 'newline'}")
 
     # the words between the two names: their exact run when short, else a bag
     words = [_word(t) for t in between if not t.is_space]
