@@ -203,20 +203,20 @@ def features(doc: Doc, a: Span, b: Span, rules: set[str] = frozenset(), spans: l
         shape = " ".join([f"{t.dep_}^" for t in up] + [f"{t.dep_}v" for t in reversed(down)])
         out += [f"path={shape}", f"path|types={types}|{shape}"]
         inner = up[1:] + ([top] if top not in (ha, hb) else []) + down[1:]
-        lemmas = [t.lemma_.lower() for t in inner]
+        lemmas = [_word(t) for t in inner]
         if len(inner) <= 3:
             out.append(f"lexpath={shape}|{' '.join(lemmas)}")
         for t in inner:
-            out.append(f"on-path={t.lemma_.lower()}")
-            out.append(f"on-path|types={types}|{t.lemma_.lower()}")
-        out.append(f"top={top.pos_}:{top.lemma_.lower()}" if top not in (ha, hb) else f"top={'subject' if top is ha else 'object'}")
+            out.append(f"on-path={_word(t)}")
+            out.append(f"on-path|types={types}|{_word(t)}")
+        top_word = f"{top.pos_}:{_word(top)}" if top not in (ha, hb) else ("subject" if top is ha else "object")
+        out += [f"top={top_word}", f"top|types={types}|{top_word}"]
         out.append(f"path-length={min(len(up) + len(down), MAX_PATH)}")
         out += _trigger_features(inner, where="path")
     else:
         out.append("path=none")
     out += _trigger_features([t for t in between if t.is_alpha], where="between")
-    out.append(f"subject-dep={ha.dep_}")
-    out.append(f"object-dep={hb.dep_}")
+    out += [f"subject-dep={ha.dep_}", f"object-dep={hb.dep_}", f"deps|types={types}|{ha.dep_}>{hb.dep_}"]
 
     # structures news uses to state relations without a verb
     if top is not None and any(t.dep_ == "appos" for t in steps):
@@ -284,10 +284,14 @@ def _list_length(t: Token) -> int:
 
 
 def _word(token: Token | None) -> str:
+    """A word as the model sees it: common words as lemmas; numbers, proper nouns and words in
+    capitals as their kind, so that the model learns English, never particular names."""
     if token is None:
         return ""
     if token.like_num:
         return "<num>"
+    if token.pos_ == "PROPN" or token.is_upper or (token.is_title and token.i != token.sent.start):
+        return "<name>"
     return token.lemma_.lower() if token.is_alpha else token.text.lower()
 
 
