@@ -1,10 +1,14 @@
-"""The `coop_relations` spaCy component: relations between names, from sentence structure.
+"""The `coop_relations` spaCy component: relations between names.
 
-Each rule reads the dependency parse around a trigger (a verb such as "held" or "launched",
-a phrase such as "under the framework of", a possessive, an apposition) and relates the
-name spans that `coop_names` found. Coordinated names ("A, B and C") distribute over the
-relation. Every relation keeps the rule that made it, a confidence, and its evidence span.
-Results are `doc._.coop_relations`, a list of `RelationCandidate`.
+Rules propose relations: each reads the dependency parse around a trigger (a verb such as
+"held" or "launched", a phrase such as "under the framework of", a possessive, an
+apposition) and relates the name spans that `coop_names` found; coordinated names ("A, B and
+C") distribute over the relation. Then the learned model (kg.nlp.learned, trained by
+tools/train_relations.py) scores every candidate pair of names (kg.nlp.candidates), with the
+rules' proposals among its evidence, and keeps what scores at the configured threshold. Every
+relation keeps the rule that made it (`learned/PREDICATE` when the model alone found it), its
+score as confidence, and its evidence span. Results are `doc._.coop_relations`, a list of
+`RelationCandidate`.
 """
 from __future__ import annotations
 
