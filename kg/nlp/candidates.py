@@ -114,7 +114,10 @@ def candidates(doc: Doc, spans: list[Span], rule_pairs: dict[tuple[int, int, int
     result = []
     for key in sorted(pairs):
         a, b, fa, fb, evidence, extra = pairs[key]
-        predicates = allowed(a.label_ or "", b.label_ or "")
+        # a rule may relate part of a name ("of Nairobi" in a university's name), which has
+        # no class of its own: the rule's predicate stands
+        predicates = allowed(a.label_, b.label_) if a.label_ and b.label_ else tuple(
+            sorted({rule.split("/")[0] for rule in rule_pairs.get(key, ())}))
         if predicates:
             found = features(doc, fa, fb, rule_pairs.get(key, set()), spans, a.label_, b.label_)
             result.append(Candidate(a, b, tuple(found) + extra, predicates, evidence))

@@ -57,7 +57,7 @@ class RelationModel:
                    about=data.get("about", {}))
 
 
-def fit(rows: Sequence[tuple[Sequence[str], int]], l2: float = 1e-2, steps: int = 300,
+def fit(rows: Sequence[tuple[Sequence[str], int]], l2: float = 3e-3, steps: int = 300,
         rate: float = 0.3, min_count: int = 2, row_weights: Sequence[float] | None = None) -> tuple[float, dict[str, float]]:
     """A logistic regression over rows of (feature strings, 0 or 1): (bias, weights).
 
