@@ -29,18 +29,20 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from spacy.tokens import Doc
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from kg.evaluate import Score, load_gold, score_document, system_of  # noqa: E402
-from kg.ingest import document_from_text, iter_documents, normalise_text  # noqa: E402
+from kg.ingest import iter_documents, normalise_text  # noqa: E402
 from kg.model import Document  # noqa: E402
 from kg.namespace import SYMMETRIC_RELATIONS  # noqa: E402
 from kg.nlp import load_pipeline  # noqa: E402
 from kg.nlp.candidates import PREDICATES, Candidate, candidates  # noqa: E402
 from kg.nlp.learned import TRAINED_RELATIONS, RelationModel, fit  # noqa: E402
 from kg.nlp.names import SPAN_KEY, name_text  # noqa: E402
-from kg.nlp.relations import decide  # noqa: E402
+from kg.nlp.relations import RelationCandidate, decide  # noqa: E402
 from kg.resolve import extract  # noqa: E402
 from kg.text import normalise_name  # noqa: E402
 
@@ -62,8 +64,8 @@ class Example:
     name: str
     predicates: tuple[str, ...]  # those the source annotates
     document: Document | None
-    doc: object  # the spaCy Doc
-    rules: list  # RelationCandidate of the rules
+    doc: Doc
+    rules: list[RelationCandidate]  # what the rules proposed
     candidates: list[Candidate]
     labels: list[dict[str, int]]  # per candidate: predicate -> 1/0 (missing: no example)
 
