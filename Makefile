@@ -41,6 +41,7 @@ constraints: install
 SHARED ?= ../shared
 train: install
 	$(BIN)/python tools/train_entities.py --shared $(SHARED)
+	$(BIN)/python tools/train_relations.py --shared $(SHARED)
 
 clean:
 	rm -rf out .pytest_cache

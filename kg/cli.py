@@ -403,9 +403,12 @@ def evaluate(
     corpus: Annotated[Path, typer.Option("--corpus", help="folder holding the annotated documents NAME.txt/.md/.html")],
     as_json: Annotated[bool, typer.Option("--json", help="print the scores as JSON")] = False,
     model: ModelOption = None,
+    rules: Annotated[bool, typer.Option("--rules", help="also each rule's firings and precision")] = False,
 ) -> None:
     """Score extraction against gold annotations: P/R/F1 for entities and relations,
-    per document and in total, with what was missed and what was spurious.
+    per document and in total, with what was missed and what was spurious; with --rules,
+    how often each relation rule (learned/PREDICATE: the model alone) gave a relation and
+    how often it was right.
 
     Example: kg eval --gold ../shared/gold --corpus ../shared/corpus
     """
@@ -413,14 +416,17 @@ def evaluate(
 
     from .evaluate import as_json as scores_json
     from .evaluate import evaluate as run_evaluation
-    from .evaluate import total
+    from .evaluate import rule_totals, total
 
     try:
         scores = run_evaluation(gold, corpus, model=model)
     except ValueError as error:
         _fail(error)
     if as_json:
-        sys.stdout.write(json.dumps(scores_json(scores), indent=1) + "\n")
+        data = scores_json(scores)
+        if rules:
+            data["rules"] = {rule: {"fired": n, "right": k} for rule, (n, k) in rule_totals(scores).items()}
+        sys.stdout.write(json.dumps(data, indent=1) + "\n")
         return
     for score in scores:
         e, r = score.entities, score.relations
@@ -433,6 +439,11 @@ def evaluate(
     e, r = total(scores)
     out.print(f"TOTAL entities P {e.precision:.3f} R {e.recall:.3f} F1 {e.f1:.3f} | "
               f"relations P {r.precision:.3f} R {r.recall:.3f} F1 {r.f1:.3f}", highlight=False)
+    if rules:
+        for rule, (fired, right) in rule_totals(scores).items():
+            out.print(f"    rule {rule}: fired {fired}, precision {right / fired:.2f}", highlight=False)
+
+
 @app.command()
 def stats(
     graph: Annotated[list[Path], typer.Argument(help="graph file(s)")],

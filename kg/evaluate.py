@@ -64,6 +64,8 @@ class DocumentScore:
     spurious_entities: list[str]
     missed_relations: list[str]
     spurious_relations: list[str]
+    # rule (or learned predicate) -> (relations it gave, of which right)
+    rules: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 def load_gold(path: Path) -> tuple[Entities, list[tuple[str, str, str]]]:
@@ -88,7 +90,9 @@ def system_of(extraction: Extraction) -> tuple[Entities, list[tuple[str, str, st
     return entities, relations
 
 
-def score_document(name: str, gold: tuple[Entities, list], system: tuple[Entities, list]) -> DocumentScore:
+def score_document(name: str, gold: tuple[Entities, list], system: tuple[Entities, list],
+                   rules: list[str] | None = None) -> DocumentScore:
+    """Scores of one document; `rules` names, for each system relation, what gave it."""
     gold_entities, gold_relations = gold
     system_entities, system_relations = system
     mapping: dict[str, str] = {}
@@ -107,6 +111,10 @@ def score_document(name: str, gold: tuple[Entities, list], system: tuple[Entitie
     system_set = {canon((mapping.get(s, "sys:" + s), p, mapping.get(o, "sys:" + o))): (s, p, o)
                   for s, p, o in system_relations}
     hits = gold_set.keys() & system_set.keys()
+    by_rule: dict[str, tuple[int, int]] = {}
+    for rule, (s, p, o) in zip(rules or [], system_relations):
+        fired, right = by_rule.get(rule, (0, 0))
+        by_rule[rule] = (fired + 1, right + (canon((mapping.get(s, "sys:" + s), p, mapping.get(o, "sys:" + o))) in hits))
 
     def gold_text(t):
         return f"{gold_entities.items[t[0]][2]} {t[1]} {gold_entities.items[t[2]][2]}"
@@ -123,6 +131,7 @@ def score_document(name: str, gold: tuple[Entities, list], system: tuple[Entitie
         spurious_entities=sorted(_spurious(system_entities, gold_entities, mapping)),
         missed_relations=sorted(gold_text(gold_set[k]) for k in gold_set.keys() - hits),
         spurious_relations=sorted(system_text(system_set[k]) for k in system_set.keys() - hits),
+        rules=by_rule,
     )
 
 
@@ -160,7 +169,8 @@ def evaluate(gold_dir: Path | str, corpus_dir: Path | str, model: str | None = N
         gold = load_gold(gold_path)
         extraction = found.get(gold_path.stem)
         system = system_of(extraction) if extraction else (Entities(), [])
-        scores.append(score_document(gold_path.stem, gold, system))
+        rules = [r.evidence.rule for r in extraction.relations] if extraction else []
+        scores.append(score_document(gold_path.stem, gold, system, rules))
     return scores
 
 
@@ -170,6 +180,16 @@ def total(scores: list[DocumentScore]) -> tuple[Score, Score]:
         entities = entities.add(score.entities)
         relations = relations.add(score.relations)
     return entities, relations
+
+
+def rule_totals(scores: list[DocumentScore]) -> dict[str, tuple[int, int]]:
+    """Per rule, over all documents: (relations it gave, of which right), most firings first."""
+    totals: dict[str, tuple[int, int]] = {}
+    for score in scores:
+        for rule, (fired, right) in score.rules.items():
+            before = totals.get(rule, (0, 0))
+            totals[rule] = (before[0] + fired, before[1] + right)
+    return dict(sorted(totals.items(), key=lambda kv: (-kv[1][0], kv[0])))
 
 
 def as_json(scores: list[DocumentScore]) -> dict:

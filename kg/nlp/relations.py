@@ -1,10 +1,14 @@
-"""The `coop_relations` spaCy component: relations between names, from sentence structure.
+"""The `coop_relations` spaCy component: relations between names.
 
-Each rule reads the dependency parse around a trigger (a verb such as "held" or "launched",
-a phrase such as "under the framework of", a possessive, an apposition) and relates the
-name spans that `coop_names` found. Coordinated names ("A, B and C") distribute over the
-relation. Every relation keeps the rule that made it, a confidence, and its evidence span.
-Results are `doc._.coop_relations`, a list of `RelationCandidate`.
+Rules propose relations: each reads the dependency parse around a trigger (a verb such as
+"held" or "launched", a phrase such as "under the framework of", a possessive, an
+apposition) and relates the name spans that `coop_names` found; coordinated names ("A, B and
+C") distribute over the relation. Then the learned model (kg.nlp.learned, trained by
+tools/train_relations.py) scores every candidate pair of names (kg.nlp.candidates), with the
+rules' proposals among its evidence, and keeps what scores at the configured threshold. Every
+relation keeps the rule that made it (`learned/PREDICATE` when the model alone found it), its
+score as confidence, and its evidence span. Results are `doc._.coop_relations`, a list of
+`RelationCandidate`.
 """
 from __future__ import annotations
 
@@ -15,8 +19,10 @@ from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span, Token
 
+from .candidates import candidates
 from .gazetteer import gazetteer
-from .lexicon import ORDINAL_WORDS, PERSON_ROLES, TOP_CLASS, TYPE_NOUNS_AFTER_NAME, canonical_noun, head_class
+from .learned import RelationModel
+from .lexicon import PERSON_ROLES, TOP_CLASS, TYPE_NOUNS_AFTER_NAME, canonical_noun, head_class
 from .names import SPAN_KEY, head_token
 
 if not Doc.has_extension("coop_relations"):
@@ -37,42 +43,50 @@ PLACES = {"Country", "Place", "Province", "City", "Region"}
 ACTORS = {"Organization", "Country", "Place", "Person", "Province", "City", "Region"}
 
 ESTABLISH_VERBS = {"establish", "found", "launch", "build", "set", "create", "open", "initiate",
-                   "propose", "inaugurate", "form", "start", "construct", "unveil", "introduce"}
+                   "inaugurate", "form", "start", "construct", "unveil", "introduce"}
 ORGANIZE_VERBS = {"organize", "organise", "host", "implement", "run", "sponsor", "co-sponsor",
                   "cosponsor", "co-organize", "co-organise", "coorganize", "chair", "convene",
-                  "manage", "operate", "coordinate", "administer", "handle", "stage"}
+                  "manage", "operate", "coordinate", "administer", "stage"}
 FUNDING_VERBS = {"provide", "grant", "allocate", "give", "invest", "contribute", "lend", "donate",
                  "pledge", "commit", "earmark", "set"}
 SUPPORT_VERBS = {"fund", "support", "finance", "endorse", "back", "subsidize", "subsidise", "bankroll"}
-HOLD_VERBS = {"hold", "take", "wrap", "open", "close", "convene", "kick", "conclude", "start"}
+HOLD_VERBS = {"hold", "take", "open", "close", "convene", "kick", "conclude", "start"}
 COOPERATION_NOUNS = {"cooperation", "co-operation", "collaboration", "partnership", "agreement",
                      "agreements", "mechanism", "mechanisms", "memorandum", "memoranda", "accord",
                      "pact", "treaty", "deal", "talks", "ties", "relations", "exchange",
-                     "exchanges", "group", "groups", "document", "documents", "contract",
-                     "contracts", "alliance", "dialogue", "venture", "mou", "mous", "links"}
+                     "exchanges", "group", "groups", "contract",
+                     "contracts", "alliance", "dialogue", "venture", "mou", "mous"}
 PARTNER_NOUNS = {"partner", "partners", "ally", "allies"}
 COOPERATION_VERBS = {"sign", "conclude", "reach", "ink", "cooperate", "collaborate", "partner", "work",
                      "agree", "team", "ally"}
 GROUP_MEMBER_NOUNS = {"member", "country", "nation", "state", "economy", "government"}
 PEOPLE_NOUNS = {"minister", "official", "leader", "delegate", "representative", "delegation",
                 "scientist", "researcher", "expert", "officer", "diplomat", "envoy", "head"}
-# "X's main instrument is Y": Y is a part of X
-PART_NOUNS = {"instrument", "arm", "part", "component", "unit", "branch", "subsidiary", "division",
-              "wing", "body", "affiliate", "platform", "project", "programme", "program", "office"}
 PARENT_HEADS = {"committee", "commission", "council", "secretariat", "department", "office",
                 "bureau", "agency", "center", "centre", "branch", "unit", "division", "chapter",
                 "institute", "mission", "delegation", "fund"}
 MEMBER_NOUNS = {"member", "members"}
 
 
-@Language.factory("coop_relations", default_config={"min_confidence": 0.0})
-def make_relation_extractor(nlp: Language, name: str, min_confidence: float) -> "RelationExtractor":
-    return RelationExtractor(nlp, min_confidence)
+@Language.factory("coop_relations", default_config={"min_confidence": 0.0, "threshold": 0.8, "rule_threshold": 0.2,
+                                                    "learned": True})
+def make_relation_extractor(nlp: Language, name: str, min_confidence: float, threshold: float,
+                            rule_threshold: float, learned: bool) -> "RelationExtractor":
+    return RelationExtractor(nlp, min_confidence, threshold, RelationModel.load() if learned else None, rule_threshold)
 
 
 class RelationExtractor:
-    def __init__(self, nlp: Language, min_confidence: float = 0.0) -> None:
+    """Rules propose relations; the learned model (when shipped) decides over every candidate
+    pair of names, with the rules' firings among its evidence. `threshold` is the model score
+    from which a relation is kept, `rule_threshold` the score from which one a rule proposed
+    is kept; `min_confidence` drops whatever scores below it at the end."""
+
+    def __init__(self, nlp: Language, min_confidence: float = 0.0, threshold: float = 0.8,
+                 model: RelationModel | None = None, rule_threshold: float = 0.2) -> None:
         self.min_confidence = min_confidence
+        self.threshold = threshold
+        self.rule_threshold = rule_threshold
+        self.model = model
         self.phrases = Matcher(nlp.vocab)
         self.phrases.add("partOf/framework", [[{"LOWER": "under"}, {"LOWER": "the"}, {"LOWER": "framework"}, {"LOWER": "of"}],
                                               [{"LOWER": "under"}, {"LOWER": "the"}, {"LOWER": {"IN": ["auspices", "umbrella"]}}, {"LOWER": "of"}],
@@ -80,13 +94,21 @@ class RelationExtractor:
         self.phrases.add("supports/with-support", [[{"LOWER": "with"}, {"LOWER": {"IN": ["the", "financial"]}, "OP": "*"},
                                                     {"LOWER": {"IN": ["support", "help", "backing", "funding", "money"]}},
                                                     {"LOWER": {"IN": ["of", "from"]}}]])
-        self.phrases.add("heldIn/held-in", [[{"LEMMA": {"IN": ["hold", "take", "wrap", "close", "open", "convene", "conclude", "kick"]}},
+        self.phrases.add("heldIn/held-in", [[{"LEMMA": {"IN": ["hold", "take", "close", "open", "convene", "conclude", "kick"]}},
                                              {"LOWER": {"IN": ["place", "up", "off"]}, "OP": "?"},
                                              {"LOWER": "in"}]])
         self.phrases.add("memberOf/including", [[{"LOWER": "("}, {"LOWER": {"IN": ["including", "includes", "such", "namely", "e.g."]}}]])
 
     def __call__(self, doc: Doc) -> Doc:
         spans = list(doc.spans[SPAN_KEY])
+        found = self.rule_relations(doc, spans)
+        if self.model is not None:
+            found = decide(self.model, doc, spans, found, self.threshold, self.rule_threshold)
+        doc._.coop_relations = [rel for rel in found if rel.confidence >= self.min_confidence]
+        return doc
+
+    def rule_relations(self, doc: Doc, spans: list[Span]) -> list[RelationCandidate]:
+        """What the rules find, each relation once."""
         self.at = _token_index(doc, spans)
         found: list[RelationCandidate] = []
         found += self._from_phrases(doc)
@@ -94,7 +116,6 @@ class RelationExtractor:
         found += self._from_names(doc, spans)
         found += self._from_appositions(doc, spans)
         found += self._from_nouns(doc)
-        found += self._from_headed_items(doc)
         seen = set()
         result = []
         for rel in found:
@@ -102,12 +123,11 @@ class RelationExtractor:
                 continue
             key = (rel.subject.start, rel.subject.end, rel.predicate, rel.object.start, rel.object.end)
             same = (rel.subject.start, rel.subject.end) == (rel.object.start, rel.object.end)
-            if same or key in seen or rel.confidence < self.min_confidence:
+            if same or key in seen:
                 continue
             seen.add(key)
             result.append(rel)
-        doc._.coop_relations = result
-        return doc
+        return result
 
     # -- helpers over the parse --------------------------------------------------------
     def span_of(self, token: Token | None) -> Span | None:
@@ -399,14 +419,6 @@ class RelationExtractor:
             if lemma in COOPERATION_VERBS or _done_jointly(token) or any(
                     c.dep_ in {"dobj", "obj"} and c.lemma_ in COOPERATION_NOUNS for c in token.children):
                 yield from self._cooperation(token)
-            if lemma in {"connect", "link"}:
-                partners = [p for c in token.children if c.dep_ == "prep" and c.lower_ == "with" for p in self.pobj_names(c)]
-                for a in self.object_of(token):
-                    for b in partners:
-                        if a != b:
-                            yield RelationCandidate(a, "cooperatesWith", b, "cooperatesWith/connect", 0.7, sent)
-            if lemma in {"be", "become"}:
-                yield from self._partners_of_the_topic(token)
             if lemma in {"headquarter", "base", "locate", "situate"}:
                 for s in self.subject_of(token):
                     for c in token.children:
@@ -416,27 +428,6 @@ class RelationExtractor:
                                     yield RelationCandidate(s, "locatedIn", o, "locatedIn/verb", 0.85, sent)
             if lemma in {"include", "comprise", "be", "become", "remain"}:
                 yield from self._members_or_parts(token)
-
-    def _partners_of_the_topic(self, verb: Token) -> Iterator[RelationCandidate]:
-        """ "A and B are partners" / "A, B and C were the first five partners", with no "whose":
-        partners in what the previous sentence was about — a programme (participatesIn) or
-        the body that acted there (cooperatesWith)."""
-        attr = next((c for c in verb.children if c.dep_ == "attr" and c.lemma_ in PARTNER_NOUNS), None)
-        if attr is None or any(c.dep_ in {"poss", "prep"} for c in attr.children):
-            return
-        members = [m for c in verb.children if c.dep_ == "nsubj" for m in self.conjuncts(c)]
-        sent = verb.sent
-        if not members or sent.start == 0:
-            return
-        previous = verb.doc[sent.start - 1].sent
-        names = [s for s in verb.doc.spans[SPAN_KEY] if previous.start <= s.start < previous.end]
-        programme = next((s for s in names if TOP_CLASS.get(s.label_) == "Program"), None)
-        actor = next((self.span_of(t) for t in previous if t.dep_ in {"nsubj", "nsubjpass"} and self.span_of(t) is not None), None)
-        for member in members:
-            if programme is not None and member != programme:
-                yield RelationCandidate(member, "participatesIn", programme, "participatesIn/partners", 0.6, sent)
-            elif actor is not None and member != actor and TOP_CLASS.get(actor.label_) == "Organization":
-                yield RelationCandidate(actor, "cooperatesWith", member, "cooperatesWith/partners", 0.6, sent)
 
     def _where(self, verb: Token, passive: bool, rule: str) -> Iterator[RelationCandidate]:
         """ "set up by A in Cusco", "organized by A in Kunming": where the thing is."""
@@ -471,8 +462,7 @@ class RelationExtractor:
                                 yield RelationCandidate(programme, "organizedBy", agent, "organizedBy/under", 0.7, verb.sent)
 
     def _members_or_parts(self, verb: Token) -> Iterator[RelationCandidate]:
-        """ "Its founding members included A, B and C"; "X's main instrument is Y";
-        "Indonesia became a member of Y"."""
+        """ "Indonesia became a member of Y", "A is a participant in Y"."""
         for attr in verb.children:
             if attr.dep_ == "attr" and attr.lemma_ in {"member", "part", "signatory", "participant"}:
                 for prep in attr.children:
@@ -483,26 +473,6 @@ class RelationExtractor:
                             for member in self.subject_of(verb):
                                 if member != group:
                                     yield RelationCandidate(member, predicate, group, f"{predicate}/copula", 0.8, verb.sent)
-        subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
-        if subject is None or subject.pos_ != "NOUN":
-            return
-        owner = None
-        for child in subject.children:
-            if child.dep_ == "poss":
-                owners = self._names_for(child)
-                owner = owners[0] if owners else None
-        if owner is None:
-            return
-        if verb.lemma_ == "be":
-            parts = self.object_of(verb)
-            predicate, rule = ("partOf", "partOf/instrument") if subject.lemma_ in PART_NOUNS else (None, None)
-        else:
-            parts = self.object_of(verb)
-            predicate, rule = ("memberOf", "memberOf/members") if subject.lemma_ in MEMBER_NOUNS else (None, None)
-        if predicate:
-            for part in parts:
-                if part != owner:
-                    yield RelationCandidate(part, predicate, owner, rule, 0.75, verb.sent)
 
     def _agent_thing(self, verb: Token, passive: bool) -> Iterator[tuple[Span, Span]]:
         if passive:
@@ -592,21 +562,6 @@ class RelationExtractor:
                         if p is not None and s != p:
                             yield RelationCandidate(s, "cooperatesWith", p, "cooperatesWith/partner", 0.7, token.sent)
 
-    def _from_headed_items(self, doc: Doc) -> Iterator[RelationCandidate]:
-        """List items such as "A and B: joint work on ..." or "A and B: a parallel agreement":
-        the parties named before the colon cooperate in what follows it."""
-        for sent in doc.sents:
-            colon = next((t for t in sent if t.text == ":"), None)
-            if colon is None:
-                continue
-            after = {t.lower_ for t in sent if t.i > colon.i}
-            if not (after & COOPERATION_NOUNS or "joint" in after):
-                continue
-            parties = [s for s in self.conjuncts(sent.root) if s.start < colon.i and s.label_ not in PLACES]
-            for i, a in enumerate(parties):
-                for b in parties[i + 1:]:
-                    yield RelationCandidate(a, "cooperatesWith", b, "cooperatesWith/list-item", 0.6, sent)
-
     def _owner_of_noun(self, noun: Token, possessor: bool = True) -> list[Span]:
         """Whose agreement: its possessor ("Japan's cooperation with ..."), else the subject of
         the verb the noun phrase hangs on ("X set up mechanisms with ...")."""
@@ -677,25 +632,6 @@ class RelationExtractor:
                 parent = self._acronym_entity(doc, first.text, span)
                 if parent is not None:
                     yield RelationCandidate(span, "partOf", parent, "partOf/prefix", 0.7, span)
-            # "at its first Steering Committee Meeting": an event of the programme the sentence is about
-            if TOP_CLASS.get(span.label_) == "Event" and span.start > 0 and doc[span.start - 1].lower_ in {"its", "their"} | set(ORDINAL_WORDS):
-                k = span.start - 1
-                while k > 0 and doc[k].lower_ in ORDINAL_WORDS:
-                    k -= 1
-                if doc[k].lower_ in {"its", "their"}:
-                    for owner in self._coreferent_subject(doc[k]):
-                        if owner != span and TOP_CLASS.get(owner.label_) in {"Program", "Organization", "Event"}:
-                            yield RelationCandidate(span, "partOf", owner, "partOf/its-event", 0.65, span.sent)
-
-    def _coreferent_subject(self, pronoun: Token) -> list[Span]:
-        """ "its" inside a sentence: the subject of that sentence."""
-        sent = pronoun.sent
-        for t in sent:
-            if t.dep_ in {"nsubj", "nsubjpass"} and t.i < pronoun.i:
-                names = self.conjuncts(t)
-                if names:
-                    return names[:1]
-        return self._coreferent(pronoun)
 
     def _in_list(self, doc: Doc, a: Span, b: Span) -> bool:
         """Is "a, b" part of a list "a, b, c and d" rather than "city, region"?"""
@@ -817,6 +753,43 @@ class RelationExtractor:
             if span is not None and TOP_CLASS.get(span.label_) == "Organization":
                 return span
         return None
+
+
+def decide(model: RelationModel, doc: Doc, spans: list[Span], rule_found: list[RelationCandidate],
+           threshold: float = 0.8, rule_threshold: float = 0.2) -> list[RelationCandidate]:
+    """The relations the model scores at `threshold` or above among all candidate pairs (at
+    `rule_threshold` or above where a rule proposed them), and those of the rules measured
+    precise in training; the model's score is the confidence."""
+    by_pair: dict[tuple[int, int, int, int], set[str]] = {}
+    by_fact: dict[tuple[int, int, str, int, int], RelationCandidate] = {}
+    for rel in rule_found:
+        key = (rel.subject.start, rel.subject.end, rel.object.start, rel.object.end)
+        by_pair.setdefault(key, set()).add(rel.rule)
+        by_fact.setdefault((*key[:2], rel.predicate, *key[2:]), rel)
+    result = []
+    for candidate in candidates(doc, spans, by_pair):
+        a, b = candidate.subject, candidate.object
+        for predicate in candidate.predicates:
+            rule = by_fact.get((a.start, a.end, predicate, b.start, b.end))
+            score = model.score(predicate, candidate.features)
+            if score is None:  # a relation no training material annotates: the rules alone
+                if rule is not None:
+                    result.append(rule)
+                continue
+            if rule is not None and rule.rule in model.precise_rules:
+                result.append(RelationCandidate(a, predicate, b, rule.rule, round(max(score, model.precise_rules[rule.rule]), 3), rule.evidence))
+            elif score >= (threshold if rule is None else rule_threshold):
+                evidence = rule.evidence if rule is not None else _between(doc, a, b, candidate.evidence)
+                result.append(RelationCandidate(a, predicate, b, rule.rule if rule is not None else f"learned/{predicate}",
+                                                round(score, 3), evidence))
+    return result
+
+
+def _between(doc: Doc, a: Span, b: Span, sentence: Span) -> Span:
+    """The words from one name to the other when both stand in one sentence, else the
+    sentence that states the relation."""
+    start, end = min(a.start, b.start), max(a.end, b.end)
+    return doc[start:end] if a.sent.start == b.sent.start else sentence
 
 
 def _done_jointly(verb: Token) -> bool:

@@ -1,0 +1,305 @@
+"""Candidate relations and the evidence for them, as features a learned model can weigh.
+
+A candidate is an ordered pair of name spans (subject, object) standing in one sentence, or a
+pair some rule related across sentences. A pair is only a candidate for a predicate when the
+ontology's rdfs:domain and rdfs:range for that predicate admit the classes of its two names
+(read from ontology/cooperation.ttl, so the ontology stays the one place that says so).
+
+The features describe how the two names stand to each other: the dependency path between
+their heads and the words on it, the words between them, trigger words of each relation
+(kg/nlp/data/relation_triggers.json), appositions, possessives, coordination and lists,
+posts and titles next to a person, and the rules that related the pair. They are plain
+strings: the model (kg.nlp.learned) keeps one weight per string and predicate.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from rdflib import Graph
+from rdflib.collection import Collection
+from rdflib.namespace import OWL, RDFS
+from spacy.tokens import Doc, Span, Token
+
+from ..namespace import COOP
+from .lexicon import PERSON_ROLES, TOP_CLASS, canonical_noun, head_class
+from .names import head_token
+
+TRIGGERS = Path(__file__).parent / "data" / "relation_triggers.json"
+# the ten relations between entities (the ontology has attributes too: those are not candidates)
+PREDICATES = ("partOf", "heldIn", "locatedIn", "memberOf", "organizedBy", "participatesIn",
+              "cooperatesWith", "established", "supports", "serves")
+MAX_PAIR_DISTANCE = 60  # tokens: further apart in one sentence, a pair is no candidate
+MAX_PATH = 8  # dependency steps beyond which the path's shape says nothing more
+LOOK_BACK = 12  # names before an anaphor among which its referent is sought
+PERSON_PRONOUNS = {"he", "she", "his", "her", "him"}
+THING_PRONOUNS = {"it", "its"}
+DEMONSTRATIVES = {"the", "this", "that", "these", "those"}
+# the kinds of reference back that make candidates (see _anaphors)
+COREFERENCE = {"same-head", "person-pronoun"}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    subject: Span
+    object: Span
+    features: tuple[str, ...]
+    predicates: tuple[str, ...]  # those the ontology allows for the pair's classes
+    evidence: Span  # the words that would state it (at most a sentence)
+
+
+@lru_cache(maxsize=1)
+def domain_and_range() -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+    """predicate -> (classes of its domain, classes of its range), top classes' local names."""
+    graph = Graph().parse(resources.files("kg.ontology") / "cooperation.ttl")
+
+    def classes(node) -> frozenset[str]:
+        union = graph.value(node, OWL.unionOf)
+        members = list(Collection(graph, union)) if union is not None else [node]
+        return frozenset(str(m).removeprefix(str(COOP)) for m in members)
+
+    result = {}
+    for predicate in PREDICATES:
+        prop = COOP[predicate]
+        result[predicate] = (classes(graph.value(prop, RDFS.domain)), classes(graph.value(prop, RDFS.range)))
+    return result
+
+
+def allowed(subject_label: str, object_label: str) -> tuple[str, ...]:
+    """The predicates the ontology admits from a name of one class to a name of another."""
+    s, o = TOP_CLASS.get(subject_label), TOP_CLASS.get(object_label)
+    if s is None or o is None:
+        return ()
+    return tuple(p for p, (dom, rng) in domain_and_range().items() if s in dom and o in rng)
+
+
+@lru_cache(maxsize=1)
+def triggers() -> dict[str, dict[str, frozenset[str]]]:
+    """predicate -> kind ("verbs", "nouns", "preps") -> lemmas."""
+    data = json.loads(TRIGGERS.read_text(encoding="utf-8"))
+    return {p: {kind: frozenset(words) for kind, words in kinds.items()}
+            for p, kinds in data.items() if not p.startswith("_")}
+
+
+def candidates(doc: Doc, spans: list[Span], rule_pairs: dict[tuple[int, int, int, int], set[str]]) -> list[Candidate]:
+    """Every ordered pair of names in a sentence; every pair a rule related (across sentences
+    too); and, across sentences, a name earlier in the text paired with the names of a later
+    sentence that refers back to it ("the forum", "the company", "it", "she").
+    `rule_pairs` maps (subject start, end, object start, end) to rule names."""
+    by_bounds = {(s.start, s.end): s for s in spans}
+    # key -> (subject, object, the spans the features are read from, evidence, extra features)
+    pairs: dict[tuple[int, int, int, int], tuple[Span, Span, Span, Span, Span, tuple[str, ...]]] = {}
+    for sent in doc.sents:
+        inside = [s for s in spans if sent.start <= s.start and s.end <= sent.end]
+        for a in inside:
+            for b in inside:
+                if (a.end <= b.start or b.end <= a.start) and max(a.start, b.start) - min(a.end, b.end) <= MAX_PAIR_DISTANCE:
+                    pairs[(a.start, a.end, b.start, b.end)] = (a, b, a, b, sent, ())
+        for anaphor, referent, how in _anaphors(doc, sent, spans, inside):
+            for other in inside:
+                if other.start <= anaphor.start < other.end or referent == other:
+                    continue
+                extra = ("coreference", f"coreference={how}")
+                for key, value in (((referent.start, referent.end, other.start, other.end), (referent, other, anaphor, other, sent, extra)),
+                                   ((other.start, other.end, referent.start, referent.end), (other, referent, other, anaphor, sent, extra))):
+                    pairs.setdefault(key, value)
+    for key in rule_pairs:
+        if key not in pairs:
+            a = by_bounds.get(key[:2]) or doc[key[0]:key[1]]
+            b = by_bounds.get(key[2:]) or doc[key[2]:key[3]]
+            pairs[key] = (a, b, a, b, b.sent, ())
+    result = []
+    for key in sorted(pairs):
+        a, b, fa, fb, evidence, extra = pairs[key]
+        # a rule may relate part of a name ("of Nairobi" in a university's name), which has
+        # no class of its own: the rule's predicate stands
+        predicates = allowed(a.label_, b.label_) if a.label_ and b.label_ else tuple(
+            sorted({rule.split("/")[0] for rule in rule_pairs.get(key, ())}))
+        if predicates:
+            found = features(doc, fa, fb, rule_pairs.get(key, set()), spans, a.label_, b.label_)
+            result.append(Candidate(a, b, tuple(found) + extra, predicates, evidence))
+    return result
+
+
+def _anaphors(doc: Doc, sent: Span, spans: list[Span], inside: list[Span]) -> list[tuple[Span, Span, str]]:
+    """Words of a sentence that refer back to a name of an earlier sentence: (the words, the
+    name, how). "the forum": the latest name with that head noun, else of that class; "he",
+    "her": the latest person; "it", "its": the latest name that is no person or place."""
+    named = {i for s in inside for i in range(s.start, s.end)}
+    before = [s for s in spans if s.end <= sent.start][-LOOK_BACK:]
+    found = []
+    for token in sent:
+        if token.i in named:
+            continue
+        referent, how = None, ""
+        if token.pos_ == "NOUN" and any(c.dep_ == "det" and c.lower_ in DEMONSTRATIVES for c in token.children):
+            wanted = head_class(token.lemma_)
+            for span in reversed(before):
+                head = head_token(span)
+                if head is not None and canonical_noun(head.lemma_) == canonical_noun(token.lemma_):
+                    referent, how = span, "same-head"
+                    break
+            if referent is None and wanted is not None:
+                referent = next((s for s in reversed(before) if TOP_CLASS.get(s.label_) == TOP_CLASS.get(wanted)), None)
+                how = "same-class"
+        elif token.lower_ in PERSON_PRONOUNS:
+            referent, how = next((s for s in reversed(before) if s.label_ == "Person"), None), "person-pronoun"
+        elif token.lower_ in THING_PRONOUNS:
+            referent = next((s for s in reversed(before) if TOP_CLASS.get(s.label_) not in {"Person", "Place", "Country"}), None)
+            how = "thing-pronoun"
+        if referent is not None and how in COREFERENCE:
+            found.append((doc[token.i:token.i + 1], referent, how))
+    return found
+
+
+def features(doc: Doc, a: Span, b: Span, rules: set[str] = frozenset(), spans: list[Span] = (),
+             label_a: str | None = None, label_b: str | None = None) -> list[str]:
+    """The evidence that subject `a` and object `b` are related, as feature strings (the
+    labels are those of the names, when `a` or `b` is a word that refers to one)."""
+    label_a, label_b = label_a or a.label_, label_b or b.label_
+    ta, tb = TOP_CLASS.get(label_a, "?"), TOP_CLASS.get(label_b, "?")
+    types = f"{ta}>{tb}"
+    first, second = (a, b) if a.start < b.start else (b, a)
+    order = "sf" if first is a else "of"  # subject first / object first
+    between = doc[first.end:second.start]
+    out = [f"types={types}", f"fine={label_a}>{label_b}", f"order={order}", f"types|order={types}|{order}"]
+    if a.sent.start != b.sent.start:
+        out.append("cross-sentence")
+    out += [f"rule={r}" for r in sorted(rules)]
+    if rules:
+        out.append("rule-any")
+    gap = len(between)
+    out.append(f"gap={_bucket(gap)}")
+    inside = [s for s in spans if first.end <= s.start and s.end <= second.start]
+    out.append(f"names-between={min(len(inside), 3)}")
+    # a post or a place belongs to the nearest name of the right kind: another name of the
+    # subject's or the object's class in between speaks against the pair
+    for role, label in (("subject", label_a), ("object", label_b)):
+        same = sum(1 for s in inside if TOP_CLASS.get(s.label_) == TOP_CLASS.get(label))
+        out.append(f"{role}-class-between={min(same, 2)}|{types}")
+    for mark in (";", ":", "(", ")", "\u2013", "-", "\n"):
+        if any(t.text == mark or (mark == "\n" and t.is_space) for t in between):
+            out.append(f"mark-between={mark.strip() or 'newline'}")
+
+    # the words between the two names: their exact run when short, else a bag
+    words = [_word(t) for t in between if not t.is_space]
+    if len(words) <= 4:
+        run = " ".join(words)
+        out += [f"between={order}:{run}", f"between|types={types}|{order}:{run}"]
+    for w in dict.fromkeys(words[:12]):
+        out.append(f"bw={order}:{w}")
+    if words:
+        out += [f"bw-first={order}:{words[0]}", f"bw-last={order}:{words[-1]}"]
+    before = doc[first.start - 1] if first.start > 0 else None
+    after = doc[second.end] if second.end < len(doc) else None
+    out.append(f"before={_word(before) if before is not None else '<s>'}")
+    out.append(f"after={_word(after) if after is not None else '</s>'}")
+
+    # the dependency path between the two heads
+    ha, hb = a.root, b.root
+    up, down, top = _path(ha, hb)
+    steps = up + down
+    if top is not None and len(steps) <= MAX_PATH:
+        shape = " ".join([f"{t.dep_}^" for t in up] + [f"{t.dep_}v" for t in reversed(down)])
+        out += [f"path={shape}", f"path|types={types}|{shape}"]
+        inner = up[1:] + ([top] if top not in (ha, hb) else []) + down[1:]
+        lemmas = [_word(t) for t in inner]
+        if len(inner) <= 3:
+            out.append(f"lexpath={shape}|{' '.join(lemmas)}")
+        for t in inner:
+            out.append(f"on-path={_word(t)}")
+            out.append(f"on-path|types={types}|{_word(t)}")
+        top_word = f"{top.pos_}:{_word(top)}" if top not in (ha, hb) else ("subject" if top is ha else "object")
+        out += [f"top={top_word}", f"top|types={types}|{top_word}"]
+        out.append(f"path-length={min(len(up) + len(down), MAX_PATH)}")
+        out += _trigger_features(inner, where="path")
+    else:
+        out.append("path=none")
+    out += _trigger_features([t for t in between if t.is_alpha], where="between")
+    out += [f"subject-dep={ha.dep_}", f"object-dep={hb.dep_}", f"deps|types={types}|{ha.dep_}>{hb.dep_}"]
+
+    # structures news uses to state relations without a verb
+    if top is not None and any(t.dep_ == "appos" for t in steps):
+        # "A, director of B", "B's unit A, a body that ...": one stands in apposition
+        out.append(f"apposition|{order}")
+    if words in (["'s"], ["'"], ["\u2019s"]):
+        out.append(f"possessive|{order}|{types}")
+    if words == [","]:
+        out.append(f"comma|{order}|{types}")
+    if words in (["("], ["-"], ["\u2013"]):
+        out.append(f"bracket-or-dash|{order}")
+    if _coordinated(ha, hb):
+        out.append("coordinated")
+        if _list_length(ha) >= 3:
+            out.append("in-a-list")
+    roles = [t.lower_ for t in (*between, *([before] if before is not None else [])) if t.lower_ in PERSON_ROLES]
+    if roles and "Person" in (ta, tb):
+        out.append(f"post|{order}|{types}")
+    title = doc[a.start - 1] if label_a == "Person" and a.start > 0 else None
+    if title is not None and title.lower_ in PERSON_ROLES and (b.end == title.i or b.end == title.i - 1):
+        out.append("titled-by-object")  # "Industry Minister Lee Sun", "Norland Ltd President Ana"
+    if getattr(a._, "coop_dateline", False) or getattr(b._, "coop_dateline", False):
+        out.append("dateline")
+    return out
+
+
+def _trigger_features(tokens: list[Token], where: str) -> list[str]:
+    out = []
+    kinds = {"VERB": "verbs", "AUX": "verbs", "NOUN": "nouns", "PROPN": "nouns", "ADP": "preps",
+             "CCONJ": "preps", "ADJ": "nouns"}
+    for predicate, lexicon in triggers().items():
+        for t in tokens:
+            kind = kinds.get(t.pos_)
+            if kind and t.lemma_.lower() in lexicon.get(kind, ()):
+                out.append(f"trigger={predicate}:{kind}:{where}")
+                break
+    return out
+
+
+def _path(a: Token, b: Token) -> tuple[list[Token], list[Token], Token | None]:
+    """Tokens from `a` up to (not including) the lowest common ancestor, from `b` up to it,
+    and the ancestor."""
+    chain_a = [a, *a.ancestors]
+    chain_b = [b, *b.ancestors]
+    in_b = {t.i for t in chain_b}
+    for k, t in enumerate(chain_a):
+        if t.i in in_b:
+            j = next(j for j, u in enumerate(chain_b) if u.i == t.i)
+            return chain_a[:k], chain_b[:j], t
+    return chain_a, chain_b, None
+
+
+def _coordinated(a: Token, b: Token) -> bool:
+    def group(t: Token) -> Token:
+        while t.dep_ == "conj" and t.head != t:
+            t = t.head
+        return t
+    return group(a) == group(b) and a != b
+
+
+def _list_length(t: Token) -> int:
+    while t.dep_ == "conj" and t.head != t:
+        t = t.head
+    return 1 + sum(1 for c in t.subtree if c.dep_ == "conj")
+
+
+def _word(token: Token | None) -> str:
+    """A word as the model sees it: common words as lemmas; numbers, proper nouns and words in
+    capitals as their kind, so that the model learns English, never particular names."""
+    if token is None:
+        return ""
+    if token.like_num:
+        return "<num>"
+    if token.pos_ == "PROPN" or token.is_upper or (token.is_title and token.i != token.sent.start):
+        return "<name>"
+    return token.lemma_.lower() if token.is_alpha else token.text.lower()
+
+
+def _bucket(n: int) -> str:
+    for limit in (0, 1, 2, 3, 5, 8, 12, 20):
+        if n <= limit:
+            return str(limit)
+    return "more"
