@@ -14,10 +14,13 @@ pytestmark = pytest.mark.skipif(not (SHARED / "gold").is_dir() or not (SHARED / 
                                 reason="../shared/gold and ../shared/dev not present")
 
 ONTOLOGY = sorted(str(p) for p in (ROOT / "ontology").glob("*.ttl"))
-# The last measured figures over the 28 documents (entities F1 0.887, relations F1 0.395),
-# less a margin for a change of library versions.
+# The last measured figures over the 28 documents (entities F1 0.887; relations F1 0.578, on
+# documents the relation model was trained on), less a margin for a change of library versions.
 ENTITY_F1_AT_LEAST = 0.875
-RELATION_F1_AT_LEAST = 0.38
+RELATION_F1_AT_LEAST = 0.56
+# Relations on ../shared/dev by 4-fold leave-documents-out cross-validation (the model never
+# scores a document it was trained on): 0.347 last measured.
+RELATION_CV_F1_AT_LEAST = 0.33
 TOP_CLASSES = {"Organization", "Country", "Place", "Event", "Program", "Facility", "Person"}
 
 
@@ -83,3 +86,12 @@ def test_every_document_graph_conforms_to_the_shapes(folders):
     for path in sorted(folders[1].glob("*.ttl")):
         result = validate(Graph().parse(path))
         assert result.conforms, f"{path.name}: {result.text[:2000]}"
+
+
+def test_cross_validated_relation_score_does_not_regress(tmp_path):
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "train_relations.py"), "--shared", str(SHARED),
+                             "--folds", "4", "--output", str(tmp_path / "model.json")],
+                            capture_output=True, text=True, check=True, cwd=ROOT)
+    line = next(line for line in result.stdout.splitlines() if "4-fold cross-validated" in line)
+    scores = json.loads(line.split(": ", 1)[1].replace("'", '"'))
+    assert scores["f"] >= RELATION_CV_F1_AT_LEAST, line
