@@ -293,3 +293,8 @@ def test_a_name_after_a_post_and_a_comma_is_a_person(extract):
 ])
 def test_a_head_noun_outweighs_the_recogniser(extract, text, name, cls):
     assert names_by_class(extract(text)).get(name) == cls
+
+
+def test_a_bracketed_acronym_that_spells_the_whole_name_keeps_it_whole(extract):
+    found = names_by_class(extract("It is funded by the Agency for Grants and Human Capital (AGHC) in Lima."))
+    assert found.get("Agency for Grants and Human Capital") == "Organization" and "Human Capital" not in found

@@ -330,6 +330,8 @@ class NameFinder:
         whole = doc[start:end].text
         if self.gazetteer.lookup(whole):
             return False  # "Trinidad and Tobago"
+        if _spelt_by_bracketed_acronym(doc, start, end):
+            return False  # "Agency for Grants and Human Capital (AGHC)": the acronym spells one name
         if doc[k].text == "&" and k - start >= 2 and head_class(left_word.text):
             return True
         if head_class(left_word.text) and k - start >= 2:
@@ -777,6 +779,15 @@ def _names_spelt_by_acronyms(doc: Doc, spans: list[Span], classify) -> list[Span
                     result.append(Span(doc, start, k, label=cls))
                 break
     return result
+
+
+def _spelt_by_bracketed_acronym(doc: Doc, start: int, end: int) -> bool:
+    """Is doc[start:end] followed by "(ACR)" whose letters are its capitalised words' initials?"""
+    if end + 2 >= len(doc) or doc[end].text != "(" or doc[end + 2].text != ")":
+        return False
+    letters = "".join(c for c in doc[end + 1].text if c.isalpha())
+    initials = "".join(t.text[0] for t in doc[start:end] if t.text[:1].isupper())
+    return len(letters) >= 3 and letters.isupper() and letters == initials
 
 
 def _initials(tokens: Span) -> str:
