@@ -59,12 +59,15 @@ def resolve(doc: Doc) -> tuple[dict[str, Entity], dict[tuple[int, int], str]]:
         # "the 2nd Ministers' Forum" and "the 3rd Ministers' Forum" share the series' name
         # but are two events; a mention without a number joins the edition only when the
         # document names one
-        editions = {full[i]._.coop_edition for i in members} - {None}
+        by_edition: dict[str | None, list[int]] = {}
         for i in members:
-            for j in members:
-                edition_i, edition_j = full[i]._.coop_edition, full[j]._.coop_edition
-                if edition_i == edition_j or (len(editions) == 1 and None in (edition_i, edition_j)):
-                    uf.union(i, j)
+            by_edition.setdefault(full[i]._.coop_edition, []).append(i)
+        if len(by_edition) == 2 and None in by_edition:
+            (edition,) = set(by_edition) - {None}
+            by_edition[edition] += by_edition.pop(None)
+        for group in by_edition.values():
+            for i in group[1:]:
+                uf.union(group[0], i)
     for i, span in enumerate(full):
         entry = _gazetteer_entry(span)
         if entry and span.label_ in ("Country", "Province", "City", "Region", "Place"):
