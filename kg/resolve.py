@@ -17,13 +17,12 @@ from .model import Document, Entity, Evidence, Extraction, Figure, Mention, Rela
 from .namespace import SYMMETRIC_RELATIONS, slug
 from .text import normalise_name
 from .nlp.gazetteer import gazetteer
-from .nlp.lexicon import LEGAL_FORMS, TOP_CLASS, canonical_noun, head_class
+from .nlp.lexicon import LEGAL_FORMS, PLACE_CLASSES, TOP_CLASS, canonical_noun, head_class
 from .nlp import figures as _figures  # noqa: F401  (Doc._.coop_figures)
 from .nlp import relations as _relations  # noqa: F401  (Doc._.coop_relations)
 from .nlp.names import SPAN_KEY, compound_places, head_token, is_acronym_text, name_text
 
 _POSSESSIVE = {"'s", "\u2019s", "'", "\u2019"}
-_PLACE_CLASSES = {"Country", "Province", "City", "Region", "Place"}
 
 
 class _UnionFind:
@@ -70,7 +69,7 @@ def resolve(doc: Doc) -> tuple[dict[str, Entity], dict[tuple[int, int], str]]:
                 uf.union(group[0], i)
     for i, span in enumerate(full):
         entry = _gazetteer_entry(span)
-        if entry and span.label_ in ("Country", "Province", "City", "Region", "Place"):
+        if entry and span.label_ in PLACE_CLASSES:
             key = "gaz:" + entry.key
             if key in by_name:
                 uf.union(by_name[key], i)
@@ -150,7 +149,7 @@ def _acronyms_of_names(spans: list[Span]) -> list[tuple[int, int]]:
     index: dict[str, int] = {}
     for i, span in enumerate(spans):
         text = name_text(span)
-        if span.label_ in _PLACE_CLASSES or is_acronym_text(text) or len(span) < 2:
+        if span.label_ in PLACE_CLASSES or is_acronym_text(text) or len(span) < 2:
             continue
         initials = "".join(w[0] for w in re.findall(r"[^\W\d_]+", text) if w[0].isupper())
         full_names.setdefault(initials, set()).add(normalise_name(text))
@@ -158,7 +157,7 @@ def _acronyms_of_names(spans: list[Span]) -> list[tuple[int, int]]:
     pairs = []
     for i, span in enumerate(spans):
         text = name_text(span)
-        if span.label_ in _PLACE_CLASSES or not (is_acronym_text(text) and text.isalpha() and text.isupper()):
+        if span.label_ in PLACE_CLASSES or not (is_acronym_text(text) and text.isalpha() and text.isupper()):
             continue
         candidates = full_names.get(text, set())
         if len(candidates) == 1:
@@ -184,7 +183,7 @@ def _add_countries_inside_names(doc: Doc, spans: list[Span], entities: dict[str,
     found: list[tuple[int, int]] = []
     for span in spans:
         first = span[0]
-        if span.label_ not in _PLACE_CLASSES and len(span) > 1 and is_acronym_text(first.text) \
+        if span.label_ not in PLACE_CLASSES and len(span) > 1 and is_acronym_text(first.text) \
                 and gaz.country(first.text):
             found.append((first.idx, first.idx + len(first.text)))
     for token in doc:
@@ -214,7 +213,7 @@ def _merge_keys(span: Span) -> list[str]:
     without a company's legal form, among bodies only ("Norlink" and "Norlink Ltd" are one
     company; the country Norland is no "Norland Ltd")."""
     keys = [normalise_name(name) for name in _names_of(span)]
-    if span.label_ not in _PLACE_CLASSES | {"Person"}:
+    if span.label_ not in PLACE_CLASSES | {"Person"}:
         keys += ["body:" + key for key in keys]
         keys += ["body:" + normalise_name(name) for name in map(_without_legal_form, _names_of(span)) if name]
     return keys
@@ -240,7 +239,7 @@ def _entity_of(doc: Doc, members: list[Span]) -> Entity | None:
     entry = next((gaz.by_key[s._.coop_place] for s in members if s._.coop_place), None)
     for name in names if entry is None else []:
         entry = gaz.lookup(name) or (name.isupper() and gaz.small_place(name.title())) or None
-        if entry and any(s.label_ in _PLACE_CLASSES for s in members):
+        if entry and any(s.label_ in PLACE_CLASSES for s in members):
             break
         entry = None
     cls = _vote_class(members, acronyms)

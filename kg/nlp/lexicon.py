@@ -85,6 +85,9 @@ LEGAL_FORMS = set(
     "plc gmbh ag sa s.a nv bv spa s.p.a pty sarl sas kk".split()
 )
 
+# The classes of places: countries and what lies below or across them.
+PLACE_CLASSES = frozenset(cls for cls, top in TOP_CLASS.items() if top in {"Country", "Place"})
+
 # Lower-case words that may stand inside a proper name between capitalised words.
 NAME_CONNECTORS = {"of", "for", "on", "and", "&", "de", "du", "des", "la", "le", "del", "di",
                    "van", "von", "da", "dos", "das", "y", "et"}

@@ -28,6 +28,7 @@ from .lexicon import (
     ORDINAL_WORDS,
     PERSON_ROLES,
     PERSON_TITLES,
+    PLACE_CLASSES,
     SAYING_VERBS,
     TOP_CLASS,
     TYPE_NOUNS_AFTER_NAME,
@@ -421,7 +422,7 @@ class NameFinder:
         type_noun = doc[after] if after < len(doc) else None
         alias = None
         if type_noun is not None and type_noun.is_lower and type_noun.lemma_ in TYPE_NOUNS_AFTER_NAME \
-                and not (cls in {"Country", "Province", "City", "Region", "Place"}) \
+                and cls not in PLACE_CLASSES \
                 and evidence != "nationality":
             noun_cls = TYPE_NOUNS_AFTER_NAME[type_noun.lemma_]
             head = head_token(core)
@@ -525,7 +526,7 @@ class NameFinder:
         if prev is None or span.label_ != "Country" or span.start != prev.end + 1 or doc[prev.end].text != ",":
             return span
         state = self.gazetteer.state_of_city(name_text(span), name_text(prev)) \
-            if prev.label_ in _PLACE_CLASSES - {"Country"} else None
+            if prev.label_ in PLACE_CLASSES - {"Country"} else None
         if state is None:
             return span
         relabelled = Span(doc, span.start, span.end, label=state.cls)
@@ -763,7 +764,7 @@ def _names_spelt_by_acronyms(doc: Doc, spans: list[Span], classify) -> list[Span
     for span in spans:
         result.append(span)
         k = span.end
-        if span.label_ not in _PLACE_CLASSES or k + 2 >= len(doc) or doc[k].text != "(" or doc[k + 2].text != ")":
+        if span.label_ not in PLACE_CLASSES or k + 2 >= len(doc) or doc[k].text != "(" or doc[k + 2].text != ")":
             continue
         letters = "".join(c for c in doc[k + 1].text if c.isalpha())
         if not is_acronym_text(doc[k + 1].text) or _initials(doc[span.start:k]).lower() == letters.lower():
@@ -773,7 +774,7 @@ def _names_spelt_by_acronyms(doc: Doc, spans: list[Span], classify) -> list[Span
             start -= 1
             if _initials(doc[start:k]).lower() == letters.lower() and doc[start].text[:1].isupper():
                 cls, _ = classify(doc, doc[start:k])
-                if cls and cls not in _PLACE_CLASSES:
+                if cls and cls not in PLACE_CLASSES:
                     while result and result[-1].start >= start:
                         result.pop()
                     result.append(Span(doc, start, k, label=cls))
@@ -794,7 +795,6 @@ def _initials(tokens: Span) -> str:
     return "".join(t.text[0] for t in tokens if _is_word_token(t))
 
 
-_PLACE_CLASSES = {"Country", "Place", "Province", "City", "Region"}
 
 
 def _is_word_token(token: Token) -> bool:
