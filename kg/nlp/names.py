@@ -168,9 +168,20 @@ class NameFinder:
         (among the words no stronger name has taken)?"""
         if not self.use_ner:
             return False
-        overlapping = [e for e in span.doc.ents if e.start < span.end and span.start < e.end
-                       and e.label_ in _NER_CLASS and not any(taken[e.start:e.end])]
-        return bool(overlapping) and any((e.start, e.end) != (span.start, span.end) for e in overlapping)
+        doc = span.doc
+        # the recogniser's names over these words, read from the tokens (not from doc.ents, which
+        # is built anew on each call: a scan of the whole text for every name)
+        bounds = set()
+        for token in span:
+            if token.ent_iob_ in {"B", "I"} and token.ent_type_ in _NER_CLASS:
+                start, end = token.i, token.i + 1
+                while doc[start].ent_iob_ == "I" and start > 0:
+                    start -= 1
+                while end < len(doc) and doc[end].ent_iob_ == "I":
+                    end += 1
+                if not any(taken[start:end]):
+                    bounds.add((start, end))
+        return bool(bounds) and bounds != {(span.start, span.end)}
 
     # -- finding runs of name words ----------------------------------------------------
     def _runs(self, doc: Doc, headline: set[int]) -> Iterator[tuple[int, int]]:
