@@ -34,7 +34,8 @@ from rdflib.namespace import PROV, RDF, RDFS
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kg.namespace import COOP, ID, RELATIONS, TOP_CLASSES  # noqa: E402
+from kg.classes import TOP_CLASSES  # noqa: E402
+from kg.namespace import COOP, ID, RELATIONS  # noqa: E402
 from kg.viz import render_html, stabilization_iterations  # noqa: E402
 from tests.browser import chrome, wait_until_settled  # noqa: E402
 

@@ -14,10 +14,10 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .classes import TOP_CLASS
 from .ingest import SUFFIXES
 from .model import Extraction
 from .namespace import SYMMETRIC_RELATIONS
-from .nlp.lexicon import TOP_CLASS
 from .text import normalise_name as normalise
 
 

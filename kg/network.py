@@ -16,25 +16,18 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import PROV, RDF, RDFS, SKOS
 
 from .atomic import atomic_write_bytes
-from .namespace import COOP, RELATIONS, TOP_CLASSES
+from .classes import TOP_CLASS_BY_IRI
+from .namespace import COOP, RELATIONS
 
-_TOP_BY_IRI = {iri: name for name, iri in TOP_CLASSES.items()}
 _RELATION_BY_IRI = {iri: name for name, iri in RELATIONS.items()}
-
-# finer classes of the ontology, by their top class (kept here so the network needs no reasoner)
-_SUBCLASS_TOP = {
-    COOP.GovernmentAgency: "Organization", COOP.IntergovernmentalOrganization: "Organization",
-    COOP.Company: "Organization", COOP.ResearchOrganization: "Organization",
-    COOP.Network: "Organization", COOP.Province: "Place", COOP.City: "Place",
-    COOP.Region: "Place", COOP.Fund: "Program",
-}
 
 EXPORT_FORMATS = ("graphml", "gexf")
 
 
 def top_class(graph: Graph, node: URIRef) -> str | None:
+    """The top class of the first of a node's types that is a class of the ontology."""
     for cls in graph.objects(node, RDF.type):
-        name = _TOP_BY_IRI.get(cls) or _SUBCLASS_TOP.get(cls)
+        name = TOP_CLASS_BY_IRI.get(cls)
         if name:
             return name
     return None

@@ -15,6 +15,7 @@ from rdflib.namespace import OWL, PROV, RDF, RDFS, SKOS, XSD
 
 from .model import Extraction
 from .namespace import COOP, ID, PREFIXES, SCHEMA, WD, assertion_iri, document_iri, entity_iri, figure_iri
+from .text import ORDINAL_WORDS
 
 _GEONAMES = "https://sws.geonames.org/"
 
@@ -120,8 +121,6 @@ def _edition_literal(edition: str) -> Literal:
     digits = "".join(c for c in edition if c.isdigit())
     if digits and len(digits) < 4:
         return Literal(int(digits))
-    from .nlp.lexicon import ORDINAL_WORDS
-
     if edition.lower() in ORDINAL_WORDS:
         return Literal(ORDINAL_WORDS[edition.lower()])
     return Literal(edition)

@@ -13,11 +13,12 @@ from collections import Counter
 
 from spacy.tokens import Doc, Span
 
+from .classes import PLACE_CLASSES, TOP_CLASS
 from .model import Document, Entity, Evidence, Extraction, Figure, Mention, Relation
 from .namespace import SYMMETRIC_RELATIONS, slug
 from .text import normalise_name
 from .nlp.gazetteer import gazetteer
-from .nlp.lexicon import LEGAL_FORMS, PLACE_CLASSES, TOP_CLASS, canonical_noun, head_class
+from .nlp.lexicon import LEGAL_FORMS, canonical_noun, head_class
 from .nlp import figures as _figures  # noqa: F401  (Doc._.coop_figures)
 from .nlp import relations as _relations  # noqa: F401  (Doc._.coop_relations)
 from .nlp.names import SPAN_KEY, compound_places, head_token, is_acronym_text, name_text

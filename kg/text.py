@@ -1,8 +1,17 @@
-"""Comparing names: the one normal form that resolution and evaluation share."""
+"""Comparing names: the one normal form that resolution and evaluation share, and the words
+of ordinals that extraction and the graph both read."""
 from __future__ import annotations
 
 import re
 import unicodedata
+
+# Ordinals written as words, as in "the Third Forum": the edition of a name and its number.
+ORDINAL_WORDS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+    "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13,
+    "fourteenth": 14, "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18,
+    "nineteenth": 19, "twentieth": 20,
+}
 
 
 def normalise_name(name: str) -> str:

@@ -4,19 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
-from pathlib import Path
 
 from rdflib import Graph
 
-
-def ontology_dir() -> Path:
-    return Path(str(resources.files("kg.ontology")))
-
-
-@lru_cache(maxsize=1)
-def ontology_graph() -> Graph:
-    return Graph().parse(ontology_dir() / "cooperation.ttl")
+from .classes import ontology_dir, ontology_graph
 
 
 @lru_cache(maxsize=1)

@@ -30,7 +30,7 @@ def extract(nlp):
 
 def names_by_class(extraction: Extraction) -> dict[str, str]:
     """{label: top class} of an extraction, for readable assertions."""
-    from kg.nlp.lexicon import TOP_CLASS
+    from kg.classes import TOP_CLASS
 
     return {e.label: TOP_CLASS[e.cls] for e in extraction.entities.values()}
 

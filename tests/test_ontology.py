@@ -3,8 +3,9 @@ import pytest
 from rdflib import Graph
 from rdflib.namespace import OWL, RDF, RDFS
 
-from kg.namespace import COOP, RELATIONS, TOP_CLASSES
-from kg.validate import ontology_dir, validate
+from kg.classes import TOP_CLASSES, ontology_dir
+from kg.namespace import COOP, RELATIONS
+from kg.validate import validate
 
 TOP_NAMES = set(TOP_CLASSES)
 RELATION_NAMES = set(RELATIONS)

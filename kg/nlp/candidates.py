@@ -16,16 +16,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
-from rdflib import Graph
-from rdflib.collection import Collection
-from rdflib.namespace import OWL, RDFS
 from spacy.tokens import Doc, Span, Token
 
-from ..namespace import COOP
-from .lexicon import PERSON_ROLES, TOP_CLASS, canonical_noun, head_class
+from ..classes import TOP_CLASS, domain_and_range as _ontology_domain_and_range
+from .lexicon import PERSON_ROLES, canonical_noun, head_class
 from .names import head_token
 
 TRIGGERS = Path(__file__).parent / "data" / "relation_triggers.json"
@@ -54,18 +50,8 @@ class Candidate:
 @lru_cache(maxsize=1)
 def domain_and_range() -> dict[str, tuple[frozenset[str], frozenset[str]]]:
     """predicate -> (classes of its domain, classes of its range), top classes' local names."""
-    graph = Graph().parse(resources.files("kg.ontology") / "cooperation.ttl")
-
-    def classes(node) -> frozenset[str]:
-        union = graph.value(node, OWL.unionOf)
-        members = list(Collection(graph, union)) if union is not None else [node]
-        return frozenset(str(m).removeprefix(str(COOP)) for m in members)
-
-    result = {}
-    for predicate in PREDICATES:
-        prop = COOP[predicate]
-        result[predicate] = (classes(graph.value(prop, RDFS.domain)), classes(graph.value(prop, RDFS.range)))
-    return result
+    table = _ontology_domain_and_range()
+    return {predicate: table[predicate] for predicate in PREDICATES}
 
 
 def allowed(subject_label: str, object_label: str) -> tuple[str, ...]:

@@ -13,7 +13,7 @@ from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span, Token
 
-from .lexicon import TOP_CLASS
+from ..classes import TOP_CLASS
 from .names import SPAN_KEY
 
 if not Doc.has_extension("coop_figures"):

@@ -5,6 +5,8 @@ event, program or facility does, and none may: the pipeline has to find those.
 """
 from __future__ import annotations
 
+from ..text import ORDINAL_WORDS  # noqa: F401  (the words of names read them here)
+
 # The head noun of a name decides its class: "... Technology Transfer Center" is an
 # Organization, "10th Forum on ..." an Event. Values are ontology class local names.
 HEAD_NOUNS: dict[str, str] = {}
@@ -59,24 +61,6 @@ _heads("Place", "province region prefecture county city state municipality distr
        "islands peninsula valley river sea ocean gulf bay mountain mountains lake desert forest "
        "canyon coast street avenue square")
 
-TOP_CLASS = {
-    "GovernmentAgency": "Organization",
-    "IntergovernmentalOrganization": "Organization",
-    "Company": "Organization",
-    "ResearchOrganization": "Organization",
-    "Network": "Organization",
-    "Organization": "Organization",
-    "Country": "Country",
-    "Province": "Place",
-    "City": "Place",
-    "Region": "Place",
-    "Place": "Place",
-    "Event": "Event",
-    "Program": "Program",
-    "Fund": "Program",
-    "Facility": "Facility",
-    "Person": "Person",
-}
 
 # Legal forms of companies, written before or after the name ("JSC Norlink", "Norlink
 # Ltd"): the name with and without one is one company.
@@ -84,9 +68,6 @@ LEGAL_FORMS = set(
     "jsc ojsc pjsc cjsc ao pao ooo llc llp lp ltd limited inc incorporated corp corporation "
     "plc gmbh ag sa s.a nv bv spa s.p.a pty sarl sas kk".split()
 )
-
-# The classes of places: countries and what lies below or across them.
-PLACE_CLASSES = frozenset(cls for cls, top in TOP_CLASS.items() if top in {"Country", "Place"})
 
 # Lower-case words that may stand inside a proper name between capitalised words.
 NAME_CONNECTORS = {"of", "for", "on", "and", "&", "de", "du", "des", "la", "le", "del", "di",
@@ -126,12 +107,6 @@ TYPE_NOUNS_AFTER_NAME = {
     if cls in {"Facility", "Program", "Event"} and word.isalpha()
 }
 
-ORDINAL_WORDS = {
-    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
-    "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13,
-    "fourteenth": 14, "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18,
-    "nineteenth": 19, "twentieth": 20,
-}
 
 
 _SPELLINGS = {"centre": "center", "programme": "program"}

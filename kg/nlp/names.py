@@ -18,6 +18,7 @@ from functools import lru_cache
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
+from ..classes import PLACE_CLASSES, TOP_CLASS
 from .gazetteer import GazetteerEntry, gazetteer
 from .lexicon import (
     FIELD_POSTS,
@@ -28,9 +29,7 @@ from .lexicon import (
     ORDINAL_WORDS,
     PERSON_ROLES,
     PERSON_TITLES,
-    PLACE_CLASSES,
     SAYING_VERBS,
-    TOP_CLASS,
     TYPE_NOUNS_AFTER_NAME,
     head_class,
 )

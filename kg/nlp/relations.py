@@ -22,7 +22,8 @@ from spacy.tokens import Doc, Span, Token
 from .candidates import candidates
 from .gazetteer import gazetteer
 from .learned import RelationModel
-from .lexicon import PERSON_ROLES, TOP_CLASS, TYPE_NOUNS_AFTER_NAME, canonical_noun, head_class
+from ..classes import TOP_CLASS
+from .lexicon import PERSON_ROLES, TYPE_NOUNS_AFTER_NAME, canonical_noun, head_class
 from .names import SPAN_KEY, head_token
 
 if not Doc.has_extension("coop_relations"):

@@ -1,0 +1,42 @@
+"""The class table is what the ontology says, read once."""
+from rdflib.namespace import OWL, RDF, RDFS
+
+from kg.classes import (PLACE_CLASSES, TOP_CLASS, TOP_CLASS_BY_IRI, TOP_CLASSES, domain_and_range,
+                        ontology_graph, top_class)
+from kg.namespace import COOP, RELATIONS
+
+
+def test_the_seven_top_classes_in_the_ontologys_order():
+    assert list(TOP_CLASSES) == ["Organization", "Country", "Place", "Event", "Program", "Facility", "Person"]
+    assert all(TOP_CLASS[name] == name for name in TOP_CLASSES)
+
+
+def test_finer_classes_take_the_top_class_they_are_a_subclass_of():
+    assert top_class("GovernmentAgency") == "Organization"
+    assert top_class("City") == "Place"
+    assert top_class("Fund") == "Program"
+    assert top_class("Document") is None  # provenance, not a named thing
+    assert top_class("Unknown") is None
+
+
+def test_every_class_of_ours_below_a_top_class_is_in_the_table():
+    graph = ontology_graph()
+    below_a_top = {str(c).removeprefix(str(COOP._NS)) for c in graph.subjects(RDF.type, OWL.Class)
+                   if set(graph.objects(c, RDFS.subClassOf)) & set(TOP_CLASSES.values())}
+    assert below_a_top and below_a_top <= set(TOP_CLASS)
+
+
+def test_place_classes_are_countries_and_places():
+    assert PLACE_CLASSES == {"Country", "Place", "Province", "City", "Region"}
+
+
+def test_classes_by_iri():
+    assert TOP_CLASS_BY_IRI[COOP.Company] == "Organization"
+    assert TOP_CLASS_BY_IRI[COOP.Country] == "Country"
+
+
+def test_domain_and_range_of_every_relation():
+    table = domain_and_range()
+    assert list(table) == list(RELATIONS)
+    domain, range_ = table["heldIn"]
+    assert domain == {"Event", "Program"} and range_ == {"Place", "Country", "Facility"}
