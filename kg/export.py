@@ -13,7 +13,7 @@ from pathlib import Path
 from rdflib import Dataset, Graph
 
 from .atomic import atomic_write_bytes
-from .namespace import PREFIXES
+from .namespace import PREFIXES, sparql_prefixes
 
 SERIALIZATIONS = {".ttl": "turtle", ".nt": "nt", ".nq": "nquads", ".trig": "trig", ".jsonld": "json-ld",
                   ".rdf": "xml", ".owl": "xml", ".xml": "xml"}
@@ -82,8 +82,6 @@ def write_store(store, path: Path | str, fmt: str | None = None) -> Path:
     """A kg.store.Store to a file: N-Quads, TriG and JSON-LD keep one graph per document;
     Turtle and N-Triples hold the union (each triple once). Oxigraph writes all but JSON-LD."""
     import pyoxigraph as ox
-
-    from .query import sparql_prefixes
 
     path = Path(path)
     fmt = format_for(path, fmt)

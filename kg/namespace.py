@@ -10,7 +10,7 @@ import re
 import unicodedata
 
 from rdflib import Namespace, URIRef
-from rdflib.namespace import DefinedNamespace
+from rdflib.namespace import OWL, PROV, RDF, RDFS, SKOS, XSD, DefinedNamespace
 
 ONTOLOGY_IRI = "https://w3id.org/coop-kg/ontology"
 ID = Namespace("https://w3id.org/coop-kg/id/")
@@ -104,6 +104,12 @@ PREFIXES = {
     "org": ORG,
     "wd": WD,
 }
+
+
+def sparql_prefixes() -> dict[str, str]:
+    """The prefixes a query may use without declaring them (the same as with rdflib)."""
+    common = {"rdf": RDF, "rdfs": RDFS, "xsd": XSD, "owl": OWL, "skos": SKOS, "prov": PROV}
+    return {prefix: str(ns) for prefix, ns in {**common, **PREFIXES}.items()}
 
 
 def slug(text: str) -> str:

@@ -18,6 +18,7 @@ from rdflib.namespace import PROV, RDF, RDFS, SKOS
 from .atomic import atomic_write_bytes
 from .classes import TOP_CLASS_BY_IRI
 from .namespace import COOP, RELATIONS
+from .styles import CLASS_STYLE, OTHER_STYLE
 
 _RELATION_BY_IRI = {iri: name for name, iri in RELATIONS.items()}
 
@@ -199,8 +200,6 @@ def _flat(value):
 
 
 def _gexf_viz(cls: str, centrality: float) -> dict:
-    from .viz import CLASS_STYLE, OTHER_STYLE
-
     colour = CLASS_STYLE.get(cls, OTHER_STYLE)[0].lstrip("#")
     r, g, b = (int(colour[i:i + 2], 16) for i in (0, 2, 4))
     return {"color": {"r": r, "g": g, "b": b, "a": 1.0}, "size": round(10 + 30 * centrality, 3)}

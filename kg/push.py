@@ -29,7 +29,8 @@ from rdflib import Graph, Literal
 from rdflib.query import Result
 
 from .namespace import document_iri
-from .store import Store, to_oxigraph
+from .sparql import to_oxigraph
+from .store import Store
 
 # every document graph's IRI starts so (kg.namespace.document_iri)
 DOCUMENT_GRAPHS = str(document_iri("x"))[:-1]

@@ -26,16 +26,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
-from rdflib.namespace import RDFS, XSD
+from rdflib import Dataset, Graph, URIRef
+from rdflib.namespace import RDFS
 from rdflib.query import Result
 
 from .atomic import atomic_write_text
+from .export import write_store
 from .model import Document, Extraction
 from .namespace import COOP, ID, document_iri
 from .rdf import bind_prefixes, document_triples
-
-_RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+from .sparql import bind_value, run_oxigraph, to_rdflib
 
 
 class StoreError(ValueError):
@@ -272,8 +272,6 @@ class Store:
               allow_service: frozenset[str] = frozenset()) -> Result:
         """SPARQL over the union of the document graphs; `params` and `allow_service` as in
         kg.query."""
-        from .query import bind_value, run_oxigraph
-
         bindings = {key: bind_value(self, value) for key, value in (params or {}).items()}
         return run_oxigraph(self._store, sparql, bindings, name=name, allow_service=allow_service)
 
@@ -322,8 +320,6 @@ class Store:
     def export(self, path: Path | str, fmt: str | None = None) -> Path:
         """Write the store to a file: .nq and .trig keep the document graphs, .ttl, .nt and
         .jsonld (with the coop-kg context) give their union."""
-        from .export import write_store
-
         return write_store(self, Path(path), fmt)
 
 
@@ -379,37 +375,6 @@ def _store_problem(path: Path | None, err: Exception) -> str:
     return f"{path}: store error: {text.splitlines()[0][:300] if text else type(err).__name__}"
 
 
-def to_oxigraph(term):
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype or XSD.string)))
-    raise TypeError(f"not an RDF term: {term!r}")
-
-
-def to_rdflib(term):
-    if term is None:
-        return None
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        datatype = term.datatype.value
-        if datatype in (str(XSD.string), _RDF_LANG_STRING):
-            return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(datatype))
-    if isinstance(term, ox.Triple):
-        raise TypeError("RDF-star triple terms are not supported")
-    raise TypeError(f"not an RDF term: {term!r}")
-
-
 def _forget(graph: ox.NamedNode) -> str:
     """SPARQL Update taking out of the merged default graph the triples that only `graph` states."""
     return (f"DELETE {{ ?s ?p ?o }} WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} "
@@ -420,4 +385,4 @@ def _value(term) -> str:
     return term.value if term is not None else ""
 
 
-__all__ = ["Store", "StoreError", "StoredDocument", "to_oxigraph", "to_rdflib"]
+__all__ = ["Store", "StoreError", "StoredDocument"]

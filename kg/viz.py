@@ -22,19 +22,7 @@ from rdflib import Graph
 
 from .atomic import atomic_write_text
 from .network import degree_centrality, to_networkx
-
-# colour and vis-network shape by class (shapes that draw their label below them; the legend
-# draws the same shapes in CSS, kg/templates/network.html)
-CLASS_STYLE = {
-    "Organization": ("#4e79a7", "dot"),
-    "Country": ("#e15759", "diamond"),
-    "Place": ("#f28e2b", "triangle"),
-    "Event": ("#59a14f", "star"),
-    "Program": ("#b07aa1", "square"),
-    "Facility": ("#9c755f", "triangleDown"),
-    "Person": ("#d4a418", "hexagon"),
-}
-OTHER_STYLE = ("#bab0ac", "dot")
+from .styles import CLASS_STYLE, OTHER_STYLE
 
 # physics: a bounded number of stabilization iterations, then the page switches physics off
 STABILIZATION_BUDGET = 60_000  # node-iterations; see bench/viz_scale.py
