@@ -29,7 +29,9 @@ demo: install
 browser:
 	sh tools/ensure-chromium.sh
 
+# the import layers of pyproject.toml's [tool.importlinter] first: a cycle fails in a second
 test: install browser
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 # re-pin after a deliberate upgrade: make constraints
