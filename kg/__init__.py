@@ -7,7 +7,8 @@ The Python API under the `kg` command:
     result = kg.query(graph, "partners-of", params={"entity": "Brunei"})
     kg.write_graph(graph, "out/graph.ttl")
 
-    store = kg.Store.open("corpus.db")            # the persistent store, one graph per document
+    kg.build(["articles/"], store="corpus.db")     # into the persistent store, one graph per document
+    store = kg.Store.open("corpus.db")
     result = kg.query(store, "partners-of", params={"entity": "Brunei"})
 """
 from __future__ import annotations
@@ -26,11 +27,17 @@ __version__ = "0.1.0"
 from .export import SERIALIZATIONS
 
 
-def build(paths, model: str | None = None, report=None, progress: bool = False) -> Graph:
-    """The knowledge graph of documents (files or folders); see kg.build.build."""
-    from .pipeline import build as _build  # spaCy loads only when text is processed
+def build(paths, model: str | None = None, report=None, progress: bool = False,
+          store: Store | Path | str | None = None):
+    """The knowledge graph of documents (files or folders) as an rdflib Graph; or, given a
+    `store` (an open Store or its directory), the documents added to it, unchanged ones
+    skipped and changed ones replaced, and a kg.pipeline.StoreBuild saying what was done.
+    `report` (a kg.pipeline.BuildReport) collects the files that could not be used."""
+    from . import pipeline  # spaCy loads only when text is processed
 
-    return _build(paths, model=model, report=report, progress=progress)
+    if store is not None:
+        return pipeline.build_store(paths, store, model=model, report=report, progress=progress)
+    return pipeline.build(paths, model=model, report=report, progress=progress)
 
 
 def query(graph: Graph | Store, query_or_name: str, params: dict[str, str] | None = None,

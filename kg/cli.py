@@ -89,7 +89,7 @@ def build(
     """
     from functools import partial
 
-    from .pipeline import BuildReport, extractions
+    from .pipeline import BuildReport, build_store, extractions
     from .pipeline import build as build_graph
     from .nlp import ModelNotFound
 
@@ -118,8 +118,9 @@ def build(
     try:
         if store is not None:
             # the whole store becomes an rdflib graph only when a file or a page is asked for
-            graph, summary = _build_into_store(source, paths, store, model, report, progress,
-                                               need_graph=bool(output or html))
+            built = build_store(paths, store, model=model, report=report, progress=progress,
+                                source=source, with_graph=bool(output or html))
+            graph = built.graph
         else:
             graph = build_graph(paths, model=model, report=report, progress=progress, source=source)
     except (ModelNotFound, DaskUnavailable, kg.StoreError) as error:
@@ -140,8 +141,7 @@ def build(
         _fail(error, 1)
     if not quiet:
         if store is not None:
-            for line in summary:
-                out.print(line, highlight=False)
+            print_store_summary(built, store)
         else:
             written = [str(p) for p in (output, html) if p is not None]
             print_summary(graph, report.documents, ", ".join(written))
@@ -149,22 +149,11 @@ def build(
         raise typer.Exit(1)
 
 
-def _build_into_store(extractions, paths, path: Path, model, report, progress, need_graph: bool):
-    """Add documents to a store, one transaction each; gives the whole store as a graph (when
-    needed) and the lines of a summary."""
-    counts: Counter[str] = Counter()
-    with kg.Store.open(path) as store:
-        for extraction in extractions(paths, model=model, report=report, progress=progress,
-                                      skip=store.unchanged):
-            counts[store.ingest(extraction)] += 1
-        counts["unchanged"] += len(report.unchanged)
-        classes = {r["topClass"].rsplit("#", 1)[-1]: r["entities"] for r in kg.rows(kg.query(store, "entities-by-class"))}
-        summary = [
-            "this build: " + ", ".join(f"{n} {what}" for what, n in counts.items() if n),
-            f"store:      {path}: {len(store.named_graphs())} documents, {len(store)} quads",
-            "entities:   " + ", ".join(f"{c} {n}" for c, n in sorted(classes.items())),
-        ]
-        return (store.to_graph() if need_graph else None), summary
+def print_store_summary(built, path: Path) -> None:
+    """What a build into a store did and what the store holds (a kg.pipeline.StoreBuild)."""
+    out.print("this build: " + ", ".join(f"{n} {what}" for what, n in built.counts.items() if n), highlight=False)
+    out.print(f"store:      {path}: {built.documents} documents, {built.quads} quads", highlight=False)
+    out.print("entities:   " + ", ".join(f"{c} {n}" for c, n in sorted(built.classes.items())), highlight=False)
 
 
 def _fail(error: Exception, code: int = 2) -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
@@ -14,7 +15,9 @@ from . import rdf
 from .ingest import Problem, find_files, iter_documents
 from .model import Document, Extraction
 from .nlp import load_pipeline
+from .query import query, resolve_query, rows
 from .resolve import extract
+from .store import Store
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 16
@@ -194,6 +197,47 @@ def build(
     for extraction in (source or extractions)(paths, model=model, report=report, progress=progress):
         rdf.add_extraction(graph, extraction)
     return graph
+
+
+@dataclass
+class StoreBuild:
+    """What a build into a store did, and what the store holds after it."""
+
+    counts: Counter[str]  # "added", "replaced", "unchanged" -> documents, in the order met
+    documents: int  # in the store after the build
+    quads: int
+    classes: dict[str, int]  # top class -> entities in the store
+    graph: Graph | None = None  # the whole store, when asked for
+
+
+def build_store(
+    paths: Iterable[Path | str] | Path | str,
+    store: Store | Path | str,
+    model: str | None = None,
+    report: BuildReport | None = None,
+    progress: bool = False,
+    source: Callable[..., Iterator[Extraction]] | None = None,
+    with_graph: bool = False,
+) -> StoreBuild:
+    """Add the documents under `paths` to a store (an open Store, or the directory of one,
+    opened and closed here), one transaction each: unchanged documents are skipped before any
+    language processing, changed ones replaced. With `with_graph`, the whole store comes back
+    as an rdflib Graph too (it is built only when asked for: a large store is a large graph)."""
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    if not isinstance(store, Store):
+        with Store.open(store) as opened:
+            return build_store(paths, opened, model, report, progress, source, with_graph)
+    report = report if report is not None else BuildReport()
+    counts: Counter[str] = Counter()
+    for extraction in (source or extractions)(paths, model=model, report=report, progress=progress,
+                                              skip=store.unchanged):
+        counts[store.ingest(extraction)] += 1
+    counts["unchanged"] += len(report.unchanged)
+    name, text = resolve_query("entities-by-class")
+    classes = {r["topClass"].rsplit("#", 1)[-1]: int(r["entities"]) for r in rows(query(store, text, name=name))}
+    return StoreBuild(counts=counts, documents=len(store.named_graphs()), quads=len(store), classes=classes,
+                      graph=store.to_graph() if with_graph else None)
 
 
 class _NoBar:

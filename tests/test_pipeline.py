@@ -115,6 +115,21 @@ def test_cli_rebuild_of_a_store_parses_nothing(corpus, counted, tmp_path):
     assert f"{parsed} unchanged" in again.output
 
 
+def test_build_into_a_store_adds_then_skips_then_replaces(corpus, counted, tmp_path):
+    total = len(list(corpus.iterdir()))
+    first = kg.build(corpus, store=tmp_path / "corpus.db")
+    assert first.counts == {"added": total, "unchanged": 0} and first.documents == total
+    assert first.quads > 0 and sum(first.classes.values()) > 0 and first.graph is None
+    changed = sorted(corpus.glob("*.txt"))[0]
+    changed.write_text(changed.read_text(encoding="utf-8") + "\nGhana and Kenya signed an agreement.\n",
+                       encoding="utf-8")
+    with Store.open(tmp_path / "corpus.db") as store:
+        again = kg.build([corpus], store=store)
+        assert again.counts == {"replaced": 1, "unchanged": total - 1}
+        assert pipeline.build_store([corpus], store, with_graph=True).graph is not None
+    assert len(counted.texts) == total + 1
+
+
 def test_bad_files_are_reported_while_streaming(corpus, counted):
     (corpus / "empty.txt").write_text("", encoding="utf-8")
     report = BuildReport()
