@@ -169,6 +169,10 @@ def extract_in_parts(nlp, document: Document) -> Extraction:
 
 
 def _parse(nlp, batch: list[Document], problems: list):
+    """(document, doc) for each document of `batch` spaCy could process, in order; the others
+    go to `problems`. spaCy's own error handler (nlp.set_error_handler) does not fit here: it
+    is state of the pipeline, which the threads of a Dask worker share, and it drops a failing
+    component's whole minibatch, so a batch would still be parsed again one by one."""
     try:
         docs = list(nlp.pipe(d.text for d in batch))
         yield from zip(batch, docs)

@@ -52,3 +52,23 @@ def test_the_name_finder_declares_what_it_needs_and_the_pipeline_provides_it():
     analysis = load_pipeline().analyze_pipes(pretty=False)
     assert analysis["problems"]["coop_names"] == []
     assert "doc.spans" in analysis["summary"]["coop_names"]["assigns"]
+
+
+def test_the_figure_extractor_declares_what_it_needs_and_the_pipeline_provides_it():
+    analysis = load_pipeline().analyze_pipes(pretty=False)
+    assert analysis["problems"]["coop_figures"] == []
+    assert "doc._.coop_figures" in analysis["summary"]["coop_figures"]["assigns"]
+
+
+def test_every_component_is_found_by_its_entry_point():
+    from importlib.metadata import entry_points
+
+    from kg.nlp import COMPONENTS
+
+    registered = {point.name for point in entry_points(group="spacy_factories")}
+    assert {"coop_paragraphs", *COMPONENTS} <= registered
+    # a pipeline that never imports kg finds the component through the entry point alone
+    script = ("import spacy; nlp = spacy.blank('en'); nlp.add_pipe('sentencizer'); nlp.add_pipe('coop_paragraphs'); "
+              "print(len(list(nlp('Headline without a stop\\n\\nThe story. Its end.').sents)))")
+    found = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "3"

@@ -215,3 +215,32 @@ def test_text_parts_cover_the_text_and_end_at_paragraphs():
     assert all(len(part) <= 2000 for _, part in parts)
     assert all(text[offset:offset + len(part)] == part for offset, part in parts)
     assert all(part.endswith("\n\n") for _, part in parts[:-1])
+
+
+class FailingOnOneText(CountingPipeline):
+    """A pipeline that fails on any text holding `poison`, in a batch or alone."""
+
+    poison = "Poisoned sentence."
+
+    def pipe(self, texts, **kwargs):
+        texts = list(texts)
+        if any(self.poison in text for text in texts):
+            raise RuntimeError("a component failed")
+        yield from super().pipe(texts)
+
+    def __call__(self, text):
+        if self.poison in text:
+            raise RuntimeError("a component failed")
+        return super().__call__(text)
+
+
+def test_one_bad_document_never_loses_the_others_work(nlp):
+    from kg.ingest import document_from_text
+
+    texts = ["Ghana and Kenya signed an agreement.", FailingOnOneText.poison, "Peru joined the Andean Forum."]
+    batch = [document_from_text(text, name=f"{n}.txt") for n, text in enumerate(texts)]
+    results = pipeline.extract_batch(FailingOnOneText(nlp), batch)
+    problems = [r for r in results if isinstance(r, pipeline.Problem)]
+    assert [str(p.path) for p in problems] == [str(batch[1].path)]
+    assert "language processing failed: a component failed" in problems[0].problem
+    assert [r.document.name for r in results if not isinstance(r, pipeline.Problem)] == ["0.txt", "2.txt"]

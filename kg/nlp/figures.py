@@ -44,7 +44,12 @@ class FigureCandidate:
     evidence: Span
 
 
-@Language.factory("coop_figures")
+@Language.factory(
+    "coop_figures",
+    assigns=["doc._.coop_figures", "doc._.coop_dates"],
+    # token.pos too, which the trained pipelines' attribute_ruler sets without declaring it
+    requires=["doc.spans", "doc.ents", "doc.sents", "token.dep", "token.lemma"],
+)
 def make_figure_extractor(nlp: Language, name: str) -> "FigureExtractor":
     return FigureExtractor(nlp)
 
