@@ -10,7 +10,6 @@ import typer
 from rich.console import Console
 
 import kg
-from .namespace import RELATIONS
 from .query import GraphLoadError, QueryError, canned_queries, format_result, load_graph
 
 app = typer.Typer(
@@ -162,14 +161,9 @@ def _fail(error: Exception, code: int = 2) -> None:
 
 
 def print_summary(graph, documents: list[str], written: str) -> None:
-    from .network import top_class
+    from .network import class_and_relation_counts
 
-    classes: Counter[str] = Counter()
-    for node in set(graph.subjects()):
-        cls = top_class(graph, node)
-        if cls:
-            classes[cls] += 1
-    predicates = Counter({name: len(set(graph.subject_objects(iri))) for name, iri in RELATIONS.items()})
+    classes, predicates = class_and_relation_counts(graph)
     out.print(f"documents: {len(documents)}   triples: {len(graph)}   written: {written}", highlight=False)
     out.print("entities:  " + ", ".join(f"{c} {n}" for c, n in sorted(classes.items())), highlight=False)
     out.print("relations: " + ", ".join(f"{p} {n}" for p, n in sorted(predicates.items()) if n), highlight=False)

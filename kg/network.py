@@ -34,6 +34,17 @@ def top_class(graph: Graph, node: URIRef) -> str | None:
     return None
 
 
+def class_and_relation_counts(graph: Graph) -> tuple[Counter[str], Counter[str]]:
+    """Entities per top class, and distinct (subject, object) pairs per relation."""
+    classes: Counter[str] = Counter()
+    for node in set(graph.subjects()):
+        cls = top_class(graph, node)
+        if cls:
+            classes[cls] += 1
+    relations = Counter({name: len(set(graph.subject_objects(iri))) for name, iri in RELATIONS.items()})
+    return classes, relations
+
+
 def _evidence(graph: Graph) -> dict[tuple, list[tuple[str, str, str]]]:
     """(subject, predicate, object) -> sorted [(document title, sentence, document IRI)]."""
     evidence: dict[tuple, set[tuple[str, str, str]]] = {}

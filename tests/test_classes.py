@@ -40,3 +40,28 @@ def test_domain_and_range_of_every_relation():
     assert list(table) == list(RELATIONS)
     domain, range_ = table["heldIn"]
     assert domain == {"Event", "Program"} and range_ == {"Place", "Country", "Facility"}
+
+
+def test_canned_queries_list_the_classes_the_table_has():
+    """The canned queries list classes by hand (they run on graphs without the ontology, and
+    people read them): every list of one top class's classes is complete, and the table of
+    entities-by-class is the class table."""
+    import re
+
+    from kg.query import canned_queries
+
+    def local_names(text: str) -> list[str]:
+        return re.findall(r"coop:(\w+)", text)
+
+    queries = canned_queries()
+    pairs = re.search(r"VALUES \(\?class \?topClass\) \{(.*?)\}", queries["entities-by-class"].text, re.DOTALL)
+    names = local_names(pairs.group(1))
+    assert dict(zip(names[::2], names[1::2])) == TOP_CLASS
+    checked = 0
+    for query in queries.values():
+        for block in re.findall(r"VALUES \?class \{(.*?)\}", query.text, re.DOTALL):
+            classes = set(local_names(block))
+            tops = {TOP_CLASS[c] for c in classes}
+            assert len(tops) == 1 and classes == {c for c, t in TOP_CLASS.items() if t in tops}, query.name
+            checked += 1
+    assert checked >= 2

@@ -222,3 +222,21 @@ def test_kg_export_network(tmp_path, ttl, name, extra, marker):
 def test_kg_export_network_unknown_format(tmp_path, ttl):
     result = runner.invoke(app, ["export-network", str(ttl), "--output", str(tmp_path / "n.csv")])
     assert result.exit_code == 2 and "unknown format 'csv'" in result.output
+
+
+def test_class_and_relation_counts():
+    from rdflib import Graph, Literal
+    from rdflib.namespace import RDF, RDFS
+
+    from kg.namespace import COOP, ID
+    from kg.network import class_and_relation_counts
+
+    graph = Graph()
+    for node, cls in ((ID.a, COOP.Company), (ID.b, COOP.Country), (ID.c, COOP.City)):
+        graph.add((node, RDF.type, cls))
+        graph.add((node, RDFS.label, Literal(str(node))))
+    graph.add((ID.a, COOP.cooperatesWith, ID.b))
+    graph.add((ID.a, COOP.locatedIn, ID.c))
+    classes, relations = class_and_relation_counts(graph)
+    assert classes == {"Organization": 1, "Country": 1, "Place": 1}
+    assert relations["cooperatesWith"] == 1 and relations["locatedIn"] == 1 and relations["partOf"] == 0
