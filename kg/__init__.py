@@ -14,6 +14,7 @@ The Python API under the `kg` command:
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rdflib import Graph
 from rdflib.query import Result
@@ -22,13 +23,16 @@ from .query import GraphLoadError, QueryError, canned_queries, format_result, lo
 from .query import query as _run_query
 from .store import Store, StoreError
 
+if TYPE_CHECKING:  # the pipeline imports spaCy: only when text is processed
+    from .pipeline import BuildReport, StoreBuild
+
 __version__ = "0.1.0"
 
 from .export import SERIALIZATIONS
 
 
-def build(paths, model: str | None = None, report=None, progress: bool = False,
-          store: Store | Path | str | None = None):
+def build(paths, model: str | None = None, report: BuildReport | None = None, progress: bool = False,
+          store: Store | Path | str | None = None) -> Graph | StoreBuild:
     """The knowledge graph of documents (files or folders) as an rdflib Graph; or, given a
     `store` (an open Store or its directory), the documents added to it, unchanged ones
     skipped and changed ones replaced, and a kg.pipeline.StoreBuild saying what was done.

@@ -89,8 +89,3 @@ def domain_and_range() -> dict[str, tuple[frozenset[str], frozenset[str]]]:
     """relation -> (classes of its domain, classes of its range), top classes' local names, in
     the order of kg.namespace.RELATIONS."""
     return _read_domains_and_ranges(_GRAPH, tuple(RELATIONS))
-
-
-def top_class(cls: str) -> str | None:
-    """The top class of a class given by its local name, or None for none of ours."""
-    return TOP_CLASS.get(cls)
