@@ -3,12 +3,12 @@ import re
 
 import pytest
 from conftest import CANNED_PARAMS, analyst_documents, comparable
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, Literal
 from typer.testing import CliRunner
 
 import kg
 from kg.cli import app
-from kg.query import QueryError, canned_queries, rows, with_values
+from kg.query import QueryError, canned_queries, rows
 from kg.rdf import document_triples, merge
 from kg.store import Store
 
@@ -236,31 +236,6 @@ def _store(tmp_path_factory) -> Store:
             store.put_graph(kg.namespace.document_iri(name), document)
         _STORES["store"] = store
     return _STORES["store"]
-
-
-# -- parameters ----------------------------------------------------------------------------------
-
-@pytest.mark.parametrize("sparql, expected", [
-    ("SELECT ?x WHERE { ?x ?p ?o }", "SELECT ?x WHERE { VALUES (?e) { (<http://e/1>) } ?x ?p ?o }"),
-    ("CONSTRUCT { ?a ?b ?c } WHERE { ?a ?b ?c }", "CONSTRUCT { ?a ?b ?c } WHERE { VALUES (?e) { (<http://e/1>) } ?a ?b ?c }"),
-    ('# WHERE {\nPREFIX a: <http://x#{>\nASK { ?a ?b "}" }', '# WHERE { PREFIX a: <http://x#{> ASK { VALUES (?e) { (<http://e/1>) } ?a ?b "}" }'),
-])
-def test_values_go_first_in_the_where_clause(sparql, expected):
-    assert re.sub(r"\s+", " ", with_values(sparql, {"e": URIRef("http://e/1")})) == expected
-
-
-@pytest.mark.parametrize("bindings, message", [
-    ({"e": URIRef("http://e/1> } ?x ?y { <x")}, "not a valid IRI"),
-    ({"e x": Literal("a")}, "not a variable name"),
-])
-def test_bad_parameters_are_refused(bindings, message):
-    with pytest.raises(QueryError, match=message):
-        with_values("SELECT * WHERE { ?x ?p ?o }", bindings)
-
-
-def test_literal_parameters_are_escaped():
-    text = with_values("SELECT * WHERE { ?x ?p ?e }", {"e": Literal('a" } UNION { ?x ?p ?o } #')})
-    assert text.count("UNION") == 1 and '\\"' in text
 
 
 def test_cli_list_shows_every_query_with_its_title():
