@@ -120,3 +120,14 @@ def test_bracketed_acronym_goes_to_the_whole_name(extract, text, full, acronym, 
 ])
 def test_countries_by_their_short_written_forms(extract, text, iso):
     assert iso in countries(extract(text))
+
+
+@pytest.mark.parametrize("word, iso", [
+    ("Kenyan", "KE"), ("Japanese", "JP"), ("Brazilian", "BR"), ("Kuwaiti", "KW"),  # from the name
+    ("Lao", "LA"), ("Dutch", "NL"), ("Norwegian", "NO"),  # irregular
+    ("Western", None), ("African", None), ("Dominican", None),  # no one country
+    ("Meeting", None), ("Kenya", None),
+])
+def test_adjectives_of_countries(word, iso):
+    entry = gazetteer().country_of_adjective(word)
+    assert (entry.iso if entry else None) == iso

@@ -45,6 +45,33 @@ def test_evidence_features(nlp, text, subject, obj, feature):
     assert feature in features_of(nlp, text, subject, obj)
 
 
+@pytest.mark.parametrize("text, subject, obj, how", [
+    # a name that begins with another name of the text
+    ("The Talvesta Water Agency met. The Talvesta Water Agency Board approved the plan.",
+     "Talvesta Water Agency Board", "Talvesta Water Agency", "prefix"),
+    # an adjective of a country in a person's title, the country named elsewhere
+    ("Kenya hosted the talks. Kenyan Deputy Minister Mira Holt spoke.", "Mira Holt", "Kenya", "adjective"),
+    # a post that names a body of the text
+    ("The Ministry of Water and Soil opened an office. Minister of Water and Soil Dr. Mira Holt spoke.",
+     "Mira Holt", "Ministry of Water and Soil", "post"),
+    ("The Ministry of Water and Soil opened an office. Mira Holt, Minister for Water and Soil, spoke.",
+     "Mira Holt", "Ministry of Water and Soil", "post"),
+])
+def test_names_that_name_another_thing_of_the_text_are_candidates(nlp, text, subject, obj, how):
+    doc = nlp(text)
+    found = {(c.subject.text, c.object.text): c for c in candidates(doc, list(doc.spans[SPAN_KEY]), {})}
+    assert f"named-inside={how}" in found[(subject, obj)].features
+
+
+@pytest.mark.parametrize("text", [
+    "Western Ministry of Water officials met Mira Holt.",  # a compass word is no country's adjective
+    "Mira Holt, the Minister of Water and Soil, spoke.",  # the post names no body of the text
+])
+def test_no_named_inside_candidate_without_the_other_name(nlp, text):
+    doc = nlp(text)
+    assert not [c for c in candidates(doc, list(doc.spans[SPAN_KEY]), {}) if "named-inside" in c.features]
+
+
 def test_a_definite_description_refers_back_across_sentences(nlp):
     doc = nlp("The Oskaro Science Forum opened on Monday. Dr. Mira Holt addressed the forum.")
     pairs = {(c.subject.text, c.object.text): c for c in candidates(doc, list(doc.spans[SPAN_KEY]), {})}

@@ -54,6 +54,7 @@ REDOCRED_PREDICATES = ("locatedIn", "heldIn", "partOf", "memberOf", "participate
 NEWS, NEWS_WEIGHT = {"gold", "dev"}, 2.0
 # a rule is kept as it is when this precise over at least this many firings
 PRECISE, MIN_FIRINGS = 0.8, 5
+WITHOUT_RULES = False  # --without-rules: the model alone, to measure what the rules add
 
 
 @dataclass
@@ -103,7 +104,7 @@ def label_candidates(cands: list[Candidate], by_name: dict[str, set[str]], facts
 def prepare(nlp, source: str, name: str, text: str, document: Document | None, by_name, facts,
             predicates, ignored=frozenset()) -> Example:
     doc = nlp(text)
-    rules = list(doc._.coop_relations)
+    rules = [] if WITHOUT_RULES else list(doc._.coop_relations)
     pairs: dict[tuple[int, int, int, int], set[str]] = {}
     for rel in rules:
         pairs.setdefault((rel.subject.start, rel.subject.end, rel.object.start, rel.object.end), set()).add(rel.rule)
@@ -232,8 +233,11 @@ def main() -> None:
     parser.add_argument("--conll-limit", type=int, help="the first N CoNLL04 sentences only (for checks)")
     parser.add_argument("--redocred", default="100:500", help="the Re-DocRED documents trained on, START:END")
     parser.add_argument("--no-documents", action="store_true", help="CoNLL04 and Re-DocRED only (for checks)")
+    parser.add_argument("--without-rules", action="store_true", help="the model alone, no rule proposals (for comparison)")
     args = parser.parse_args()
 
+    global WITHOUT_RULES
+    WITHOUT_RULES = args.without_rules
     nlp = load_pipeline()
     nlp.get_pipe("coop_relations").model = None  # the rules alone: the model is what is trained
     shared = args.shared

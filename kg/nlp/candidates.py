@@ -21,8 +21,10 @@ from pathlib import Path
 from spacy.tokens import Doc, Span, Token
 
 from ..classes import TOP_CLASS, domain_and_range as _ontology_domain_and_range
-from .lexicon import PERSON_ROLES, canonical_noun, head_class
-from .names import head_token
+from ..text import normalise_name
+from .gazetteer import gazetteer
+from .lexicon import PERSON_ROLES, PERSON_TITLES, canonical_noun, head_class
+from .names import head_token, name_text
 
 TRIGGERS = Path(__file__).parent / "data" / "relation_triggers.json"
 # the ten relations between entities (the ontology has attributes too: those are not candidates)
@@ -36,6 +38,11 @@ THING_PRONOUNS = {"it", "its"}
 DEMONSTRATIVES = {"the", "this", "that", "these", "those"}
 # the kinds of reference back that make candidates (see _anaphors)
 COREFERENCE = {"same-head", "person-pronoun"}
+# a post names the kind of body it belongs to: "Minister of Energy" -> "Ministry of Energy"
+POST_BODIES = {"minister": "ministry", "commissioner": "commission", "secretary": "secretariat"}
+# how far before a person's name the words of a post may begin ("Norlandic Deputy Minister
+# for Energy Ana Ruiz")
+POST_REACH = 7
 
 
 @dataclass(frozen=True)
@@ -92,6 +99,13 @@ def candidates(doc: Doc, spans: list[Span], rule_pairs: dict[tuple[int, int, int
                 for key, value in (((referent.start, referent.end, other.start, other.end), (referent, other, anaphor, other, sent, extra)),
                                    ((other.start, other.end, referent.start, referent.end), (other, referent, other, anaphor, sent, extra))):
                     pairs.setdefault(key, value)
+    for a, b, fb, how in _named_inside(doc, spans):
+        key = (a.start, a.end, b.start, b.end)
+        extra = ("named-inside", f"named-inside={how}", f"named-inside={how}|{TOP_CLASS.get(a.label_)}>{TOP_CLASS.get(b.label_)}")
+        if key in pairs:
+            pairs[key] = (*pairs[key][:5], pairs[key][5] + extra)
+        else:
+            pairs[key] = (a, b, a, fb, a.sent, extra)
     for key in rule_pairs:
         if key not in pairs:
             a = by_bounds.get(key[:2]) or doc[key[0]:key[1]]
@@ -108,6 +122,83 @@ def candidates(doc: Doc, spans: list[Span], rule_pairs: dict[tuple[int, int, int
             found = features(doc, fa, fb, rule_pairs.get(key, set()), spans, a.label_, b.label_)
             result.append(Candidate(a, b, tuple(found) + extra, predicates, evidence))
     return result
+
+
+def _named_inside(doc: Doc, spans: list[Span]) -> list[tuple[Span, Span, Span, str]]:
+    """Names that name another thing of the text within their own words or their title:
+    (the name, a mention of the other thing elsewhere, the words that name it here, how).
+    "the Norland Water Board" and Norland ("prefix"); "the Norlandic Water Board", "Norlandic
+    Minister Ana Ruiz" and Norland ("adjective"); "Energy Minister Ana Ruiz" and the text's
+    "Ministry of Energy" ("post")."""
+    gaz = gazetteer()
+    by_name: dict[str, list[Span]] = {}
+    by_country: dict[str, list[Span]] = {}
+    for span in spans:
+        by_name.setdefault(normalise_name(name_text(span)), []).append(span)
+        if span.label_ == "Country" and (entry := gaz.country(name_text(span))) is not None:
+            by_country.setdefault(entry.key, []).append(span)
+
+    def nearest(mentions: list[Span], span: Span) -> Span | None:
+        outside = [m for m in mentions if m.end <= span.start or span.end <= m.start]
+        return min(outside, key=lambda m: (abs(m.start - span.start), m.start), default=None)
+
+    found = []
+    for span in spans:
+        words = [t for t in span if t.lower_ != "the"]
+        # the longest beginning of the name that is a name of the text on its own
+        for k in range(len(words) - 1, 0, -1):
+            part = doc[words[0].i:words[k - 1].i + 1]
+            target = nearest(by_name.get(normalise_name(name_text(part)), []), span)
+            if target is not None and target.label_ != "Person":
+                found.append((span, target, part, "prefix"))
+                break
+        # an adjective of a country at the name's start or in the title before it
+        start = span.start
+        title = []
+        while start > span.sent.start and len(title) < POST_REACH and doc[start - 1].is_alpha \
+                and doc[start - 1].pos_ not in {"VERB", "AUX", "DET", "PRON"}:
+            start -= 1
+            title.insert(0, doc[start])
+        for token in [*title, *words[:1]]:
+            entry = gaz.country_of_adjective(token.text)
+            target = nearest(by_country.get(entry.key, []), span) if entry is not None else None
+            if target is not None:
+                found.append((span, target, doc[token.i:token.i + 1], "adjective"))
+                break
+        if span.label_ == "Person":
+            found += [(span, body, post, "post") for body, post in _bodies_of_posts(doc, span, by_name)]
+    return found
+
+
+def _bodies_of_posts(doc: Doc, person: Span, by_name: dict[str, list[Span]]) -> list[tuple[Span, Span]]:
+    """The bodies a person's post names: "Minister of Energy Ana Ruiz", "Ana Ruiz, Norland's
+    Minister for Energy" -> the text's "Ministry of Energy" (or "Norland's Ministry of Energy")."""
+    sent = person.sent
+    window = list(doc[max(sent.start, person.start - POST_REACH):person.start])
+    if person.end < sent.end and doc[person.end].text == ",":
+        window += list(doc[person.end + 1:min(sent.end, person.end + 1 + POST_REACH)])
+    found = []
+    for k, token in enumerate(window[:-2]):
+        body = POST_BODIES.get(token.lower_)
+        if body is None or window[k + 1].lower_ not in {"of", "for"}:
+            continue
+        field = []
+        for word in window[k + 2:]:
+            if not (word.is_title or word.lower_ in {"and", "&"}) or word.text in PERSON_TITLES \
+                    or person.start <= word.i < person.end:
+                break
+            field.append(word.text)
+        while field and field[-1].lower() in {"and", "&"}:
+            field.pop()
+        if not field:
+            continue
+        # "Minister for Energy" heads the "Ministry of Energy" as well
+        wanted = tuple(normalise_name(f"{body} {prep} {' '.join(field)}") for prep in ("of", "for"))
+        bodies = [m for name, mentions in by_name.items() if name.endswith(wanted) for m in mentions]
+        if bodies:
+            nearest = min(bodies, key=lambda m: (abs(m.start - person.start), m.start))
+            found.append((nearest, doc[token.i:window[k + 1 + len(field)].i + 1]))
+    return found
 
 
 def _anaphors(doc: Doc, sent: Span, spans: list[Span], inside: list[Span]) -> list[tuple[Span, Span, str]]:

@@ -50,6 +50,25 @@ _COUNTRY_SHORT_FORMS = {
     "VD": ["North Vietnam"],
     "RH": ["Rhodesia"],
 }
+# adjectives of countries not formed from the name's beginning (the rest are found by
+# Gazetteer.country_of_adjective from the name itself: "Kenyan", "Japanese", "Brazilian")
+_IRREGULAR_ADJECTIVES = {
+    "LA": ["Lao", "Laotian"], "GB": ["British"], "NL": ["Dutch"], "CH": ["Swiss"],
+    "FR": ["French"], "TH": ["Thai"], "PH": ["Filipino", "Philippine"], "GR": ["Greek"],
+    "ES": ["Spanish"], "DK": ["Danish"], "SE": ["Swedish"], "FI": ["Finnish"], "PL": ["Polish"],
+    "TR": ["Turkish"], "IE": ["Irish"], "IS": ["Icelandic"],
+    "CN": ["Chinese"], "VN": ["Vietnamese"], "MZ": ["Mozambican"], "BD": ["Bangladeshi"],
+    "PK": ["Pakistani"], "KG": ["Kyrgyz"], "KZ": ["Kazakh", "Kazakhstani"], "UZ": ["Uzbek"],
+    "TJ": ["Tajik"], "TM": ["Turkmen"], "AF": ["Afghan"], "IL": ["Israeli"], "IQ": ["Iraqi"],
+    "SA": ["Saudi"], "AE": ["Emirati"], "MG": ["Malagasy"], "CD": ["Congolese"],
+    "KR": ["Korean", "South Korean"], "KP": ["North Korean"], "MM": ["Burmese"],
+    "NO": ["Norwegian"], "DE": ["German"], "PE": ["Peruvian"], "NG": ["Nigerian"],
+    "NE": ["Nigerien"], "AR": ["Argentine", "Argentinian"], "PT": ["Portuguese"],
+    "AT": ["Austrian"], "CZ": ["Czech"], "SK": ["Slovak"], "HR": ["Croatian", "Croat"],
+}
+# capitalised words that look like adjectives of a country and are none
+_NOT_ADJECTIVES = {"Western", "Eastern", "Northern", "Southern", "Central", "Latin", "Pacific",
+                   "Atlantic", "Caribbean", "African", "Asian", "European", "American"}
 _SUBDIVISION_WORDS = {
     # pycountry gives Chinese subdivisions in pinyin; English news writes them in English.
     "Sheng": "Province", "Shi": "Municipality", "Zizhiqu": "Autonomous Region",
@@ -222,6 +241,31 @@ class Gazetteer:
     def country(self, name: str) -> GazetteerEntry | None:
         entry = self.lookup(name)
         return entry if entry and entry.cls == "Country" else None
+
+    def country_of_adjective(self, word: str) -> GazetteerEntry | None:
+        """The country an adjective of nationality names ("Kenyan", "Japanese", "Lao"), when
+        exactly one country's name begins with what is left after the ending."""
+        if word in self._adjectives:
+            return self._adjectives[word]
+        if not (word[:1].isupper() and word.isalpha() and len(word) >= 5) or word in _NOT_ADJECTIVES:
+            return None
+        for ending in ("ian", "ean", "an", "ese", "ish", "i", "n"):
+            stem = word[: -len(ending)].lower()
+            if word.endswith(ending) and len(stem) >= 4:
+                found = {entry.key: entry for name, entry in self.by_name.items()
+                         if entry.cls == "Country" and name.lower().startswith(stem)}
+                if len(found) == 1:
+                    return next(iter(found.values()))
+                if found:
+                    return None
+        return None
+
+    @property
+    def _adjectives(self) -> dict[str, GazetteerEntry]:
+        if not hasattr(self, "_adjective_index"):
+            self._adjective_index = {word: self.by_key[f"country/{code}"]
+                                     for code, words in _IRREGULAR_ADJECTIVES.items() for word in words}
+        return self._adjective_index
 
 
 def without_accents(text: str) -> str:
