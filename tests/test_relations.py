@@ -145,3 +145,29 @@ def test_every_relation_points_at_words_of_its_sentence(extract):
         evidence = relation.evidence
         assert 0 <= evidence.start < evidence.end <= len(text), relation
         assert text[evidence.start:evidence.end].strip() in evidence.sentence or evidence.sentence in text[evidence.start:evidence.end]
+
+
+def test_rules_are_data_each_named():
+    from kg.nlp.candidates import PREDICATES
+    from kg.nlp.relations import RULES, rules
+    loaded = rules()
+    names = [frame.rule for frame in loaded["frames"]] + list(loaded["phrases"])
+    assert len(names) == len(set(names)), "every rule has its own name"
+    assert all("/" in name and name.split("/")[0] in PREDICATES for name in names)
+    assert "establish" in loaded["words"] and RULES.suffix == ".json"
+
+
+@pytest.mark.parametrize("text, expected", [
+    # a verb frame with its particle: "set up" establishes, "set" alone does not
+    ("The Andean Water Council set up the Lima Soil Laboratory.",
+     ("Andean Water Council", "established", "Lima Soil Laboratory")),
+    # a passive verb frame: the agent organizes the event
+    ("The Oskaro Science Forum was organized by the Andean Water Council.",
+     ("Oskaro Science Forum", "organizedBy", "Andean Water Council")),
+])
+def test_verb_frames_from_the_rule_file(nlp, text, expected):
+    from kg.nlp.names import SPAN_KEY
+
+    doc = nlp(text)
+    proposed = nlp.get_pipe("coop_relations").rule_relations(doc, list(doc.spans[SPAN_KEY]))
+    assert expected in {(r.subject.text, r.predicate, r.object.text) for r in proposed}

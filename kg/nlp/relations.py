@@ -12,8 +12,11 @@ score as confidence, and its evidence span. Results are `doc._.coop_relations`, 
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 from spacy.language import Language
 from spacy.matcher import Matcher
@@ -43,30 +46,62 @@ class RelationCandidate:
 PLACES = {"Country", "Place", "Province", "City", "Region"}
 ACTORS = {"Organization", "Country", "Place", "Person", "Province", "City", "Region"}
 
-ESTABLISH_VERBS = {"establish", "found", "launch", "build", "set", "create", "open", "initiate",
-                   "inaugurate", "form", "start", "construct", "unveil", "introduce"}
-ORGANIZE_VERBS = {"organize", "organise", "host", "implement", "run", "sponsor", "co-sponsor",
-                  "cosponsor", "co-organize", "co-organise", "coorganize", "chair", "convene",
-                  "manage", "operate", "coordinate", "administer", "stage"}
-FUNDING_VERBS = {"provide", "grant", "allocate", "give", "invest", "contribute", "lend", "donate",
-                 "pledge", "commit", "earmark", "set"}
-SUPPORT_VERBS = {"fund", "support", "finance", "endorse", "back", "subsidize", "subsidise", "bankroll"}
-HOLD_VERBS = {"hold", "take", "open", "close", "convene", "kick", "conclude", "start"}
-COOPERATION_NOUNS = {"cooperation", "co-operation", "collaboration", "partnership", "agreement",
-                     "agreements", "mechanism", "mechanisms", "memorandum", "memoranda", "accord",
-                     "pact", "treaty", "deal", "talks", "ties", "relations", "exchange",
-                     "exchanges", "group", "groups", "contract",
-                     "contracts", "alliance", "dialogue", "venture", "mou", "mous"}
-PARTNER_NOUNS = {"partner", "partners", "ally", "allies"}
-COOPERATION_VERBS = {"sign", "conclude", "reach", "ink", "cooperate", "collaborate", "partner", "work",
-                     "agree", "team", "ally"}
-GROUP_MEMBER_NOUNS = {"member", "country", "nation", "state", "economy", "government"}
-PEOPLE_NOUNS = {"minister", "official", "leader", "delegate", "representative", "delegation",
-                "scientist", "researcher", "expert", "officer", "diplomat", "envoy", "head"}
-PARENT_HEADS = {"committee", "commission", "council", "secretariat", "department", "office",
-                "bureau", "agency", "center", "centre", "branch", "unit", "division", "chapter",
-                "institute", "mission", "delegation", "fund"}
-MEMBER_NOUNS = {"member", "members"}
+RULES = Path(__file__).parent / "data" / "relation_rules.json"
+
+
+@dataclass(frozen=True)
+class VerbFrame:
+    """One named rule over a verb (see kg/nlp/data/relation_rules.json)."""
+
+    rule: str
+    verbs: frozenset[str]  # lemmas, "lemma particle" entries, or empty for every verb
+    structure: str = ""  # a construction of RelationExtractor that reads the verb itself
+    predicate: str = ""
+    arguments: str = ""
+    subject: str = "agent"  # which of the two names is the relation's subject: agent or theme
+    preps: frozenset[str] = frozenset()
+    when: tuple[dict, ...] = ()
+    confidence: float = 0.75
+    requires_money: bool = False
+    xcomp_fallback: bool = False
+
+    def admits(self, agent: Span, theme: Span) -> bool:
+        """Do the two names have the classes one of the frame's alternatives asks for?"""
+        def holds(condition: dict) -> bool:
+            return (TOP_CLASS.get(theme.label_) in condition.get("theme", [TOP_CLASS.get(theme.label_)])
+                    and theme.label_ in condition.get("theme_label", [theme.label_])
+                    and agent.label_ not in condition.get("agent_not_label", []))
+        return not self.when or any(holds(condition) for condition in self.when)
+
+
+@lru_cache(maxsize=1)
+def rules() -> dict:
+    """The rule file: word lists (as sets), phrase patterns, verb frames and particles."""
+    data = json.loads(RULES.read_text(encoding="utf-8"))
+    words = {name: frozenset(values) for name, values in data["word_lists"].items()}
+    frames = []
+    for entry in data["verb_frames"]:
+        entry = dict(entry)
+        verbs = entry.pop("verbs")
+        frames.append(VerbFrame(verbs=frozenset() if verbs == "any" else words[verbs],
+                                preps=frozenset(entry.pop("preps", [])),
+                                when=tuple(entry.pop("when", [])), **entry))
+    return {"words": words, "phrases": data["phrases"], "frames": tuple(frames),
+            "particle_required": data["particle_required"]}
+
+
+def _words(name: str) -> frozenset[str]:
+    return rules()["words"][name]
+
+
+ESTABLISH_VERBS = _words("establish")
+COOPERATION_NOUNS = _words("cooperation_nouns")
+PARTNER_NOUNS = _words("partner_nouns")
+COOPERATION_VERBS = _words("cooperate")
+GROUP_MEMBER_NOUNS = _words("group_member_nouns")
+PEOPLE_NOUNS = _words("people_nouns")
+PARENT_HEADS = _words("parent_heads")
+MEMBER_NOUNS = _words("member_nouns")
 
 
 @Language.factory("coop_relations", default_config={"min_confidence": 0.0, "threshold": 0.8, "rule_threshold": 0.2,
@@ -89,16 +124,8 @@ class RelationExtractor:
         self.rule_threshold = rule_threshold
         self.model = model
         self.phrases = Matcher(nlp.vocab)
-        self.phrases.add("partOf/framework", [[{"LOWER": "under"}, {"LOWER": "the"}, {"LOWER": "framework"}, {"LOWER": "of"}],
-                                              [{"LOWER": "under"}, {"LOWER": "the"}, {"LOWER": {"IN": ["auspices", "umbrella"]}}, {"LOWER": "of"}],
-                                              [{"LOWER": "as"}, {"LOWER": "part"}, {"LOWER": "of"}]])
-        self.phrases.add("supports/with-support", [[{"LOWER": "with"}, {"LOWER": {"IN": ["the", "financial"]}, "OP": "*"},
-                                                    {"LOWER": {"IN": ["support", "help", "backing", "funding", "money"]}},
-                                                    {"LOWER": {"IN": ["of", "from"]}}]])
-        self.phrases.add("heldIn/held-in", [[{"LEMMA": {"IN": ["hold", "take", "close", "open", "convene", "conclude", "kick"]}},
-                                             {"LOWER": {"IN": ["place", "up", "off"]}, "OP": "?"},
-                                             {"LOWER": "in"}]])
-        self.phrases.add("memberOf/including", [[{"LOWER": "("}, {"LOWER": {"IN": ["including", "includes", "such", "namely", "e.g."]}}]])
+        for rule, patterns in rules()["phrases"].items():
+            self.phrases.add(rule, patterns)
 
     def __call__(self, doc: Doc) -> Doc:
         spans = list(doc.spans[SPAN_KEY])
@@ -373,62 +400,49 @@ class RelationExtractor:
         return things or [t for t in self.subject_of(verb) if t not in exclude and TOP_CLASS.get(t.label_) in {"Program", "Event", "Facility"}]
 
     def _from_verbs(self, doc: Doc) -> Iterator[RelationCandidate]:
+        """Every verb through the verb frames of the rule file, in their order."""
+        frames = rules()["frames"]
+        particle_required = rules()["particle_required"]
         for token in doc:
             if token.pos_ not in {"VERB", "AUX"} and token.tag_ not in {"VBN", "VBD", "VBG"}:
                 continue
             lemma = token.lemma_.lower()
-            sent = token.sent
+            particles = {c.lower_ for c in token.children if c.dep_ == "prt"}
+            if lemma in particle_required and particle_required[lemma] not in particles:
+                continue
+            # "set up", "take part": a verb with its particle or object
+            keys = {lemma} | {f"{lemma} {c.lower_}" for c in token.children if c.dep_ in {"prt", "dobj"}}
             passive = any(c.dep_ in {"nsubjpass", "auxpass"} for c in token.children) or (
                 token.tag_ == "VBN" and bool(self.agents_of(token)))
-            phrasal = {c.lower_ for c in token.children if c.dep_ == "prt"}
-            if lemma == "set" and "up" not in phrasal:
-                continue
-            if lemma in ESTABLISH_VERBS:
-                for agent, thing in self._agent_thing(token, passive):
-                    if TOP_CLASS.get(thing.label_) in {"Organization", "Program", "Facility", "Event"} and agent.label_ not in {"City"}:
-                        yield RelationCandidate(agent, "established", thing, "established/verb", 0.8, sent)
-                yield from self._where(token, passive, "established/in")
-            if lemma in ORGANIZE_VERBS:
-                pairs = list(self._agent_thing(token, passive))
-                if not pairs and token.dep_ == "xcomp":  # "X kept the programme running"
-                    pairs = [(a, t) for a in self.subject_of(token.head) for t in self.object_of(token.head)]
-                for agent, thing in pairs:
-                    if TOP_CLASS.get(thing.label_) in {"Event", "Program"} or (
-                            TOP_CLASS.get(thing.label_) in {"Organization", "Facility"} and agent.label_ != "Person"):
-                        yield RelationCandidate(thing, "organizedBy", agent, "organizedBy/verb", 0.8, sent)
-                yield from self._where(token, passive, "organizedBy/in")
-                yield from self._under_programme(token)
-            if lemma in FUNDING_VERBS and any(c.ent_type_ == "MONEY" for c in token.subtree):
-                # "X will provide $50 million for Y"
-                for child in token.children:
-                    if child.dep_ in {"prep", "dative"} and child.lower_ in {"for", "to"}:
-                        for thing in self.pobj_names(child):
-                            for agent in self.subject_of(token):
-                                if agent != thing and TOP_CLASS.get(thing.label_) in {"Program", "Event", "Facility", "Organization"}:
-                                    yield RelationCandidate(agent, "supports", thing, "supports/money", 0.7, sent)
-            if lemma in SUPPORT_VERBS:
-                for agent, thing in self._agent_thing(token, passive):
-                    yield RelationCandidate(agent, "supports", thing, "supports/verb", 0.75, sent)
-            if lemma in {"join", "attend", "participate", "enter"} or (lemma == "take" and "part" in {c.lower_ for c in token.children}):
-                for actor in self.subject_of(token):
-                    things = self.object_of(token) or [s for c in token.children if c.dep_ == "prep" for s in self.pobj_names(c)]
-                    for thing in things:
-                        if TOP_CLASS.get(thing.label_) in {"Event", "Program"}:
-                            yield RelationCandidate(actor, "participatesIn", thing, "participatesIn/verb", 0.75, sent)
-                        elif TOP_CLASS.get(thing.label_) == "Organization" and lemma == "join":
-                            yield RelationCandidate(actor, "memberOf", thing, "memberOf/join", 0.7, sent)
-            if lemma in COOPERATION_VERBS or _done_jointly(token) or any(
-                    c.dep_ in {"dobj", "obj"} and c.lemma_ in COOPERATION_NOUNS for c in token.children):
-                yield from self._cooperation(token)
-            if lemma in {"headquarter", "base", "locate", "situate"}:
-                for s in self.subject_of(token):
-                    for c in token.children:
-                        if c.dep_ == "prep" and c.lower_ in {"in", "at"}:
-                            for o in self.pobj_names(c):
-                                if o.label_ in PLACES:
-                                    yield RelationCandidate(s, "locatedIn", o, "locatedIn/verb", 0.85, sent)
-            if lemma in {"include", "comprise", "be", "become", "remain"}:
-                yield from self._members_or_parts(token)
+            for frame in frames:
+                if frame.verbs and not keys & frame.verbs:
+                    continue
+                if frame.structure:
+                    yield from getattr(self, f"_{frame.structure}")(token, passive, frame.rule)
+                else:
+                    yield from self._frame(token, passive, frame)
+
+    def _frame(self, verb: Token, passive: bool, frame: VerbFrame) -> Iterator[RelationCandidate]:
+        """The relations of one verb frame: its two names found as `arguments` says."""
+        if frame.requires_money and not any(c.ent_type_ == "MONEY" for c in verb.subtree):
+            return
+        if frame.arguments == "agent-theme":
+            pairs = list(self._agent_thing(verb, passive))
+            if not pairs and frame.xcomp_fallback and verb.dep_ == "xcomp":  # "X kept the programme running"
+                pairs = [(a, t) for a in self.subject_of(verb.head) for t in self.object_of(verb.head)]
+        elif frame.arguments == "subject-object-or-prep":
+            themes = self.object_of(verb) or [s for c in verb.children if c.dep_ == "prep" for s in self.pobj_names(c)]
+            pairs = [(a, t) for a in self.subject_of(verb) for t in themes]
+        elif frame.arguments == "subject-prep":
+            themes = [s for c in verb.children if c.dep_ in {"prep", "dative"} and c.lower_ in frame.preps
+                      for s in self.pobj_names(c)]
+            pairs = [(a, t) for t in themes for a in self.subject_of(verb) if a != t]
+        else:
+            raise ValueError(f"{RULES}: rule {frame.rule}: unknown arguments {frame.arguments!r}")
+        for agent, theme in pairs:
+            if frame.admits(agent, theme):
+                subject, obj = (agent, theme) if frame.subject == "agent" else (theme, agent)
+                yield RelationCandidate(subject, frame.predicate, obj, frame.rule, frame.confidence, verb.sent)
 
     def _where(self, verb: Token, passive: bool, rule: str) -> Iterator[RelationCandidate]:
         """ "set up by A in Cusco", "organized by A in Kunming": where the thing is."""
@@ -452,7 +466,7 @@ class RelationExtractor:
                 elif TOP_CLASS.get(thing.label_) in {"Organization", "Facility"}:
                     yield RelationCandidate(thing, "locatedIn", place, rule, 0.7, verb.sent)
 
-    def _under_programme(self, verb: Token) -> Iterator[RelationCandidate]:
+    def _under_programme(self, verb: Token, passive: bool, rule: str) -> Iterator[RelationCandidate]:
         """ "Under the X scheme, A and B have run study groups": X is run by A and B."""
         for child in verb.children:
             if child.dep_ == "prep" and child.lower_ == "under":
@@ -460,9 +474,9 @@ class RelationExtractor:
                     if TOP_CLASS.get(programme.label_) == "Program":
                         for agent in self.subject_of(verb):
                             if agent != programme:
-                                yield RelationCandidate(programme, "organizedBy", agent, "organizedBy/under", 0.7, verb.sent)
+                                yield RelationCandidate(programme, "organizedBy", agent, rule, 0.7, verb.sent)
 
-    def _members_or_parts(self, verb: Token) -> Iterator[RelationCandidate]:
+    def _members_or_parts(self, verb: Token, passive: bool, rule: str) -> Iterator[RelationCandidate]:
         """ "Indonesia became a member of Y", "A is a participant in Y"."""
         for attr in verb.children:
             if attr.dep_ == "attr" and attr.lemma_ in {"member", "part", "signatory", "participant"}:
@@ -494,8 +508,11 @@ class RelationExtractor:
                 if agent != thing:
                     yield agent, thing
 
-    def _cooperation(self, verb: Token) -> Iterator[RelationCandidate]:
+    def _cooperation(self, verb: Token, passive: bool, rule: str) -> Iterator[RelationCandidate]:
         """ "X signed memoranda of understanding with A, B and C", "X cooperates with Y"."""
+        if not (verb.lemma_.lower() in COOPERATION_VERBS or _done_jointly(verb) or any(
+                c.dep_ in {"dobj", "obj"} and c.lemma_ in COOPERATION_NOUNS for c in verb.children)):
+            return
         subjects = self.subject_of(verb)
         partners: list[Span] = []
         for child in verb.children:
@@ -511,7 +528,7 @@ class RelationExtractor:
         for s in subjects:
             for p in partners:
                 if s != p and TOP_CLASS.get(s.label_) in {"Organization", "Country", "Place", "Person", "Program"}:
-                    yield RelationCandidate(s, "cooperatesWith", p, "cooperatesWith/verb", 0.8, verb.sent)
+                    yield RelationCandidate(s, "cooperatesWith", p, rule, 0.8, verb.sent)
         joint = verb.lemma_.lower() in COOPERATION_VERBS or _done_jointly(verb)
         if not partners and len(subjects) > 1 and joint:
             # "Kenya and Finland signed a memorandum": the signatories are partners of each other
