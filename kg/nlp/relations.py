@@ -67,11 +67,37 @@ class VerbFrame:
 
     def admits(self, agent: Span, theme: Span) -> bool:
         """Do the two names have the classes one of the frame's alternatives asks for?"""
-        def holds(condition: dict) -> bool:
-            return (TOP_CLASS.get(theme.label_) in condition.get("theme", [TOP_CLASS.get(theme.label_)])
-                    and theme.label_ in condition.get("theme_label", [theme.label_])
-                    and agent.label_ not in condition.get("agent_not_label", []))
-        return not self.when or any(holds(condition) for condition in self.when)
+        return not self.when or any(satisfies(condition, {"agent": agent, "theme": theme}) for condition in self.when)
+
+
+@dataclass(frozen=True)
+class NamePair:
+    """One named rule over two names that follow each other (see relation_rules.json)."""
+
+    rule: str
+    predicate: str
+    between: frozenset[str]
+    subject: str  # first or second
+    confidence: float
+    conditions: dict  # on both, whatever the alternative
+    when: tuple[dict, ...] = ()
+
+
+def satisfies(condition: dict, names: dict[str, Span], check=None) -> bool:
+    """Does a rule's condition hold for its names? Keys are a role ("theme", "first"...) for
+    its top class, ROLE_label and ROLE_not_label for its exact class, and "check" for a named
+    test of the parse that `check(name)` runs."""
+    for key, wanted in condition.items():
+        if key == "check":
+            if check is None or not check(wanted):
+                return False
+            continue
+        role, _, kind = key.partition("_")
+        label = names[role].label_
+        if (kind == "" and TOP_CLASS.get(label) not in wanted) or (kind == "label" and label not in wanted) \
+                or (kind == "not_label" and label in wanted):
+            return False
+    return True
 
 
 @lru_cache(maxsize=1)
@@ -86,7 +112,13 @@ def rules() -> dict:
         frames.append(VerbFrame(verbs=frozenset() if verbs == "any" else words[verbs],
                                 preps=frozenset(entry.pop("preps", [])),
                                 when=tuple(entry.pop("when", [])), **entry))
-    return {"words": words, "phrases": data["phrases"], "frames": tuple(frames),
+    pairs = []
+    for entry in data["name_pairs"]:
+        entry = dict(entry)
+        fixed = {k: entry.pop(k) for k in list(entry) if k.startswith(("first", "second", "check"))}
+        pairs.append(NamePair(between=frozenset(entry.pop("between")), conditions=fixed,
+                              when=tuple(entry.pop("when", [])), **entry))
+    return {"words": words, "phrases": data["phrases"], "frames": tuple(frames), "name_pairs": tuple(pairs),
             "particle_required": data["particle_required"]}
 
 
@@ -601,30 +633,19 @@ class RelationExtractor:
         """Relations written into the way names stand together."""
         for a, b in zip(spans, spans[1:]):
             text = doc[a.end:b.start].text.strip()
-            evidence = doc[a.start:b.end]
-            # "Kunming, Yunnan", "Lima, Peru" (but not "A, B, C" lists of places)
-            if text == "," and a.label_ in PLACES - {"Country"} and b.label_ in PLACES and not self._in_list(doc, a, b):
-                yield RelationCandidate(a, "locatedIn", b, "locatedIn/comma", 0.8, evidence)
-            # "Japan's Ministry of ...", "Egypt's Delta University"
-            if text in {"'s", "\u2019s", "'", "\u2019"} and a.label_ in PLACES and a.root.head.i in range(b.start, b.end):
-                top = TOP_CLASS.get(b.label_)
-                if b.label_ == "GovernmentAgency" or (top == "Organization" and b.label_ not in {"ResearchOrganization", "Company"}):
-                    yield RelationCandidate(b, "partOf", a, "partOf/possessive", 0.8, evidence)
-                elif top in {"Organization", "Facility", "Place"} and b.label_ != "Country":
-                    yield RelationCandidate(b, "locatedIn", a, "locatedIn/possessive", 0.75, evidence)
-            # "Laboratory of ... of Lima University", "Institute of the Andean Academy ..."
-            if text in {"of", "of the"} and TOP_CLASS.get(a.label_) in {"Organization", "Facility"} \
-                    and TOP_CLASS.get(b.label_) == "Organization":
-                yield RelationCandidate(a, "partOf", b, "partOf/of-name", 0.8, evidence)
-            # "the NWRA Lima Innovation Center in Peru"
-            if text == "in" and TOP_CLASS.get(a.label_) in {"Organization", "Facility"} and b.label_ == "Country" \
-                    and doc[a.end].head.i in range(a.start, a.end):
-                yield RelationCandidate(a, "locatedIn", b, "locatedIn/in", 0.7, evidence)
-            # 'a "Green Wave" laboratory for Ghana'
-            if text == "for" and TOP_CLASS.get(a.label_) in {"Facility", "Program", "Organization"} \
-                    and (b.label_ in PLACES or TOP_CLASS.get(b.label_) == "Organization") \
-                    and (doc[a.end].head.i in range(a.start, a.end) or TOP_CLASS.get(a.label_) != "Organization"):
-                yield RelationCandidate(a, "serves", b, "serves/for", 0.75, evidence)
+            names = {"first": a, "second": b}
+            checks = {
+                "not-in-list": lambda: not self._in_list(doc, a, b),  # "Lima, Peru", not "Lima, Cusco, Puno"
+                "first-modifies-second": lambda: a.root.head.i in range(b.start, b.end),  # "Peru's Ministry"
+                "next-word-in-first": lambda: doc[a.end].head.i in range(a.start, a.end),  # "the X Center in Peru"
+            }
+            for pair in rules()["name_pairs"]:
+                if text not in pair.between:
+                    continue
+                if satisfies(pair.conditions, names, lambda name: checks[name]()) and (not pair.when or any(
+                        satisfies(alternative, names, lambda name: checks[name]()) for alternative in pair.when)):
+                    subject, obj = (a, b) if pair.subject == "first" else (b, a)
+                    yield RelationCandidate(subject, pair.predicate, obj, pair.rule, pair.confidence, doc[a.start:b.end])
         gaz = gazetteer()
         for span in spans:
             tokens = list(span)
