@@ -79,12 +79,14 @@ def build(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no summary")] = False,
     engine: Annotated[str, typer.Option("--engine", help="local, or dask: extract on the Dask cluster at --scheduler")] = "local",
     scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="address of a Dask scheduler, e.g. tcp://10.0.0.5:8786")] = None,
+    min_confidence: Annotated[float, typer.Option("--min-confidence", min=0.0, max=1.0, help="leave out relations scored below this (0-1; the relation model's score is each relation's confidence)")] = 0.0,
 ) -> None:
     """Build the knowledge graph of documents, into a file or a store.
 
     Example: kg build article.txt --output article.ttl
     Example: kg build articles/ --store corpus.db
     Example: kg build articles/ --store corpus.db --engine dask --scheduler tcp://10.0.0.5:8786
+    Example: kg build articles/ --output precise.ttl --min-confidence 0.9
     """
     from functools import partial
 
@@ -118,10 +120,11 @@ def build(
         if store is not None:
             # the whole store becomes an rdflib graph only when a file or a page is asked for
             built = build_store(paths, store, model=model, report=report, progress=progress,
-                                source=source, with_graph=bool(output or html))
+                                source=source, with_graph=bool(output or html), min_confidence=min_confidence)
             graph = built.graph
         else:
-            graph = build_graph(paths, model=model, report=report, progress=progress, source=source)
+            graph = build_graph(paths, model=model, report=report, progress=progress, source=source,
+                                min_confidence=min_confidence)
     except (ModelNotFound, DaskUnavailable, kg.StoreError) as error:
         _fail(error)
     for problem in report.problems:

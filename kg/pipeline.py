@@ -186,19 +186,31 @@ def _parse(nlp, batch: list[Document], problems: list):
                 problems.append(Problem(document.path, f"language processing failed: {err}"))
 
 
+def confident(results: Iterable[Extraction], min_confidence: float) -> Iterator[Extraction]:
+    """The extractions with the relations scored below `min_confidence` left out (the
+    relation model's score, or a rule's confidence, is each relation's confidence)."""
+    for extraction in results:
+        if min_confidence > 0:
+            extraction.relations = [r for r in extraction.relations if r.evidence.confidence >= min_confidence]
+        yield extraction
+
+
 def build(
     paths: Iterable[Path | str] | Path | str,
     model: str | None = None,
     report: BuildReport | None = None,
     progress: bool = False,
     source: Callable[..., Iterator[Extraction]] | None = None,
+    min_confidence: float = 0.0,
 ) -> Graph:
     """The knowledge graph of the documents under `paths` (files or folders); `source` is
-    where the extractions come from (default: `extractions`, here; see kg.distributed)."""
+    where the extractions come from (default: `extractions`, here; see kg.distributed);
+    relations scored below `min_confidence` are left out."""
     if isinstance(paths, (str, Path)):
         paths = [paths]
     graph = rdf.new_graph()
-    for extraction in (source or extractions)(paths, model=model, report=report, progress=progress):
+    found = (source or extractions)(paths, model=model, report=report, progress=progress)
+    for extraction in confident(found, min_confidence):
         rdf.add_extraction(graph, extraction)
     return graph
 
@@ -222,20 +234,22 @@ def build_store(
     progress: bool = False,
     source: Callable[..., Iterator[Extraction]] | None = None,
     with_graph: bool = False,
+    min_confidence: float = 0.0,
 ) -> StoreBuild:
     """Add the documents under `paths` to a store (an open Store, or the directory of one,
     opened and closed here), one transaction each: unchanged documents are skipped before any
     language processing, changed ones replaced. With `with_graph`, the whole store comes back
-    as an rdflib Graph too (it is built only when asked for: a large store is a large graph)."""
+    as an rdflib Graph too (it is built only when asked for: a large store is a large graph).
+    Relations scored below `min_confidence` are left out of the documents extracted now."""
     if isinstance(paths, (str, Path)):
         paths = [paths]
     if not isinstance(store, Store):
         with Store.open(store) as opened:
-            return build_store(paths, opened, model, report, progress, source, with_graph)
+            return build_store(paths, opened, model, report, progress, source, with_graph, min_confidence)
     report = report if report is not None else BuildReport()
     counts: Counter[str] = Counter()
-    for extraction in (source or extractions)(paths, model=model, report=report, progress=progress,
-                                              skip=store.unchanged):
+    found = (source or extractions)(paths, model=model, report=report, progress=progress, skip=store.unchanged)
+    for extraction in confident(found, min_confidence):
         counts[store.ingest(extraction)] += 1
     counts["unchanged"] += len(report.unchanged)
     name, text = resolve_query("entities-by-class")

@@ -78,3 +78,27 @@ def test_build_refuses_an_unknown_output_suffix_before_any_work(tmp_path):
     assert result.exit_code == 2
     assert "g.rdfx" in result.output and "unknown RDF format" in result.output
     assert not out.exists()
+
+
+def confidences(path: Path) -> list[float]:
+    graph = Graph().parse(path)
+    return sorted(float(c) for c in graph.objects(None, COOP.confidence))
+
+
+def test_min_confidence_leaves_out_the_relations_scored_below_it(tmp_path):
+    corpus = tmp_path / "docs"
+    write_corpus(corpus)
+    (corpus / "broken.txt").unlink()
+    every, precise = tmp_path / "every.ttl", tmp_path / "precise.ttl"
+    assert runner.invoke(app, ["build", str(corpus), "-o", str(every), "-q"]).exit_code == 0
+    scores = confidences(every)
+    assert len(set(scores)) > 1, scores  # the corpus must have relations of different scores
+    cut = (scores[0] + scores[-1]) / 2
+    result = runner.invoke(app, ["build", str(corpus), "-o", str(precise), "-q", "--min-confidence", str(cut)])
+    assert result.exit_code == 0, result.output
+    assert confidences(precise) == [s for s in scores if s >= cut]
+
+
+def test_min_confidence_outside_zero_to_one_is_refused(tmp_path):
+    result = runner.invoke(app, ["build", str(tmp_path), "--min-confidence", "1.5"])
+    assert result.exit_code == 2 and "min-confidence" in result.output
