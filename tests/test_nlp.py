@@ -48,16 +48,16 @@ def test_training_gives_the_same_bytes_twice(tmp_path):
     assert digests[0] != (TRAINED_NER / "model").read_bytes()  # a sample gives other weights
 
 
-def test_the_name_finder_declares_what_it_needs_and_the_pipeline_provides_it():
+@pytest.mark.parametrize("component, assigned", [
+    ("coop_paragraphs", "token.is_sent_start"),
+    ("coop_names", "doc.spans"),
+    ("coop_relations", "doc._.coop_relations"),
+    ("coop_figures", "doc._.coop_figures"),
+])
+def test_each_component_declares_what_it_needs_and_the_pipeline_provides_it(component, assigned):
     analysis = load_pipeline().analyze_pipes(pretty=False)
-    assert analysis["problems"]["coop_names"] == []
-    assert "doc.spans" in analysis["summary"]["coop_names"]["assigns"]
-
-
-def test_the_figure_extractor_declares_what_it_needs_and_the_pipeline_provides_it():
-    analysis = load_pipeline().analyze_pipes(pretty=False)
-    assert analysis["problems"]["coop_figures"] == []
-    assert "doc._.coop_figures" in analysis["summary"]["coop_figures"]["assigns"]
+    assert analysis["problems"][component] == []
+    assert assigned in analysis["summary"][component]["assigns"]
 
 
 def test_every_component_is_found_by_its_entry_point():

@@ -99,7 +99,7 @@ def name_text(tokens: Span | list[Token]) -> str:
     return re.sub(r"\s+", " ", "".join(parts)).strip()
 
 
-@Language.component("coop_paragraphs")
+@Language.component("coop_paragraphs", assigns=["token.is_sent_start"])
 def paragraph_boundaries(doc: Doc) -> Doc:
     """A blank line ends a sentence: headlines and datelines have no full stop."""
     for token in doc[1:]:

@@ -137,7 +137,8 @@ MEMBER_NOUNS = _words("member_nouns")
 
 
 @Language.factory("coop_relations", default_config={"min_confidence": 0.0, "threshold": 0.8, "rule_threshold": 0.2,
-                                                    "learned": True})
+                                                    "learned": True},
+                   assigns=["doc._.coop_relations"], requires=["doc.spans", "token.dep", "token.lemma"])
 def make_relation_extractor(nlp: Language, name: str, min_confidence: float, threshold: float,
                             rule_threshold: float, learned: bool) -> "RelationExtractor":
     return RelationExtractor(nlp, min_confidence, threshold, RelationModel.load() if learned else None, rule_threshold)
