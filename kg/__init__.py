@@ -32,18 +32,24 @@ from .export import SERIALIZATIONS
 
 
 def build(paths, model: str | None = None, report: BuildReport | None = None, progress: bool = False,
-          store: Store | Path | str | None = None, min_confidence: float = 0.0) -> Graph | StoreBuild:
+          store: Store | Path | str | None = None, min_confidence: float = 0.0,
+          jobs: int = 1) -> Graph | StoreBuild:
     """The knowledge graph of documents (files or folders) as an rdflib Graph; or, given a
     `store` (an open Store or its directory), the documents added to it, unchanged ones
     skipped and changed ones replaced, and a kg.pipeline.StoreBuild saying what was done.
     `report` (a kg.pipeline.BuildReport) collects the files that could not be used; relations
-    whose confidence (the relation model's score) is below `min_confidence` are left out."""
+    whose confidence (the relation model's score) is below `min_confidence` are left out;
+    `jobs` worker processes extract (the same graph whatever their number)."""
+    from functools import partial
+
     from . import pipeline  # spaCy loads only when text is processed
 
+    source = partial(pipeline.parallel_extractions, jobs=jobs)
     if store is not None:
         return pipeline.build_store(paths, store, model=model, report=report, progress=progress,
-                                    min_confidence=min_confidence)
-    return pipeline.build(paths, model=model, report=report, progress=progress, min_confidence=min_confidence)
+                                    source=source, min_confidence=min_confidence)
+    return pipeline.build(paths, model=model, report=report, progress=progress, source=source,
+                          min_confidence=min_confidence)
 
 
 def query(graph: Graph | Store, query_or_name: str, params: dict[str, str] | None = None,

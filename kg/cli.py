@@ -79,6 +79,7 @@ def build(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no summary")] = False,
     engine: Annotated[str, typer.Option("--engine", help="local, or dask: extract on the Dask cluster at --scheduler")] = "local",
     scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="address of a Dask scheduler, e.g. tcp://10.0.0.5:8786")] = None,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="extract in this many processes (default: one per core); the graph is the same whatever the number")] = None,
     min_confidence: Annotated[float, typer.Option("--min-confidence", min=0.0, max=1.0, help="leave out relations scored below this (0-1; the relation model's score is each relation's confidence)")] = 0.0,
 ) -> None:
     """Build the knowledge graph of documents, into a file or a store.
@@ -87,10 +88,11 @@ def build(
     Example: kg build articles/ --store corpus.db
     Example: kg build articles/ --store corpus.db --engine dask --scheduler tcp://10.0.0.5:8786
     Example: kg build articles/ --output precise.ttl --min-confidence 0.9
+    Example: kg build articles/ --store corpus.db --jobs 4
     """
     from functools import partial
 
-    from .pipeline import BuildReport, build_store, extractions
+    from .pipeline import BuildReport, build_store, parallel_extractions
     from .pipeline import build as build_graph
     from .nlp import ModelNotFound
 
@@ -102,7 +104,7 @@ def build(
 
         source = partial(dask_extractions, scheduler=scheduler)
     else:
-        DaskUnavailable, source = ModelNotFound, extractions
+        DaskUnavailable, source = ModelNotFound, partial(parallel_extractions, jobs=jobs)
 
     report = BuildReport()
     progress = not quiet and sys.stderr.isatty()

@@ -18,9 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from .ingest import Problem, find_files
 from .model import Document, Extraction
-from .pipeline import BuildReport, _progress, batches, documents, extract_batch, reported
+from .pipeline import BuildReport, extract_partition, pooled_extractions
 
 PARTITION_SIZE = 32
 CONNECT_TIMEOUT = "30s"
@@ -28,13 +27,6 @@ CONNECT_TIMEOUT = "30s"
 
 class DaskUnavailable(RuntimeError):
     """Dask is not installed or the scheduler cannot be reached; the message says which."""
-
-
-def extract_partition(partition: list[Document], model: str | None = None) -> list[Extraction | Problem]:
-    """Run on a worker: the extractions of one partition (the pipeline is cached per process)."""
-    from .nlp import load_pipeline
-
-    return extract_batch(load_pipeline(model), partition)
 
 
 def connect(scheduler):
@@ -64,32 +56,14 @@ def dask_extractions(
     timeout: float | None = None,
 ) -> Iterator[Extraction]:
     """Like kg.pipeline.extractions, with the language processing done by the workers of the
-    Dask cluster at `scheduler`. Extractions come in the order partitions finish; `timeout`
-    bounds the wait for any one partition, in seconds."""
-    from distributed import as_completed
-
-    report = report if report is not None else BuildReport()
-    paths = list(paths)
+    Dask cluster at `scheduler` (the local pool's path: kg.pipeline.pooled_extractions);
+    `timeout` bounds the wait for any one partition, in seconds."""
     client, own = connect(scheduler)
     try:
         workers = max(1, len(client.scheduler_info().get("workers", {})))
-        limit = max(1, in_flight * workers)
-        total = len(find_files(paths)[0]) if progress else 0
-        with _progress(progress, total) as bar:
-            pending = as_completed()
-            partitions = batches(documents(paths, report, skip, bar), partition_size)
-            for partition in partitions:
-                pending.add(client.submit(extract_partition, partition, model, pure=False))
-                if pending.count() >= limit:
-                    yield from _collect(next(pending), report, bar, timeout)
-            for future in pending:
-                yield from _collect(future, report, bar, timeout)
+        yield from pooled_extractions(
+            paths, lambda partition: client.submit(extract_partition, partition, model, pure=False),
+            max(1, in_flight * workers), report, progress, skip, partition_size, timeout)
     finally:
         if own:
             client.close()
-
-
-def _collect(future, report: BuildReport, bar, timeout: float | None) -> Iterator[Extraction]:
-    results = future.result(timeout=timeout)
-    future.release()
-    yield from reported(results, report, bar)

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import logging
-from collections import Counter
+import os
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
+from multiprocessing import get_context
 from pathlib import Path
 
 from rdflib import Graph
@@ -67,6 +70,74 @@ def extractions(
         for batch in batches(documents(paths, report, skip, bar), batch_size):
             nlp = nlp or load_pipeline(model)
             yield from reported(extract_batch(nlp, batch), report, bar)
+
+
+def default_jobs() -> int:
+    """The processes a build uses by default: one per core this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def extract_partition(partition: list[Document], model: str | None = None) -> list[Extraction | Problem]:
+    """Run in a worker process (local or on a Dask worker): the extractions of one partition;
+    the pipeline is loaded once per process and kept."""
+    return extract_batch(load_pipeline(model), partition)
+
+
+def pooled_extractions(
+    paths: Iterable[Path | str],
+    submit: Callable[[list[Document]], object],
+    in_flight: int,
+    report: BuildReport | None = None,
+    progress: bool = False,
+    skip: Callable[[Document], bool] | None = None,
+    partition_size: int = BATCH_SIZE,
+    timeout: float | None = None,
+) -> Iterator[Extraction]:
+    """Like `extractions`, with each partition of documents handed to `submit`, which returns a
+    future (of a local process pool or of a Dask cluster) of `extract_partition`'s result.
+    At most `in_flight` partitions are out at a time, so memory stays bounded; results come
+    back in the order the documents were read, so every run builds the same graph the same way."""
+    report = report if report is not None else BuildReport()
+    paths = list(paths)
+    total = len(find_files(paths)[0]) if progress else 0
+    pending: deque = deque()
+    with _progress(progress, total) as bar:
+        for partition in batches(documents(paths, report, skip, bar), partition_size):
+            pending.append(submit(partition))
+            if len(pending) >= in_flight:
+                yield from reported(_result(pending.popleft(), timeout), report, bar)
+        while pending:
+            yield from reported(_result(pending.popleft(), timeout), report, bar)
+
+
+def _result(future, timeout: float | None) -> list[Extraction | Problem]:
+    results = future.result(timeout=timeout)
+    if hasattr(future, "release"):  # a Dask future: the cluster may forget it now
+        future.release()
+    return results
+
+
+def parallel_extractions(
+    paths: Iterable[Path | str],
+    jobs: int | None = None,
+    model: str | None = None,
+    report: BuildReport | None = None,
+    progress: bool = False,
+    skip: Callable[[Document], bool] | None = None,
+    partition_size: int = BATCH_SIZE,
+) -> Iterator[Extraction]:
+    """Like `extractions`, in `jobs` worker processes (default: one per core); the same
+    extractions in the same order as one process gives. A corpus of one partition or less,
+    or one job, stays in this process (starting workers would cost more than it saves)."""
+    paths = list(paths)
+    jobs = default_jobs() if jobs is None else jobs
+    if jobs <= 1 or len(find_files(paths)[0]) <= partition_size:
+        yield from extractions(paths, model, report, progress, skip, partition_size)
+        return
+    # spawned, not forked: a fork would copy this process's threads and open store
+    with ProcessPoolExecutor(jobs, mp_context=get_context("spawn")) as pool:
+        yield from pooled_extractions(paths, lambda part: pool.submit(extract_partition, part, model),
+                                      2 * jobs, report, progress, skip, partition_size)
 
 
 def reported(results: list[Extraction | Problem], report: BuildReport, bar) -> Iterator[Extraction]:

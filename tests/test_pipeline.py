@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -244,3 +245,28 @@ def test_one_bad_document_never_loses_the_others_work(nlp):
     assert [str(p.path) for p in problems] == [str(batch[1].path)]
     assert "language processing failed: a component failed" in problems[0].problem
     assert [r.document.name for r in results if not isinstance(r, pipeline.Problem)] == ["0.txt", "2.txt"]
+
+
+def test_jobs_build_the_same_graph_as_one_process(tmp_path):
+    """Worker processes extract the partitions; the graph (sorted N-Quads) is the same bytes."""
+    texts = tmp_path / "texts"
+    texts.mkdir()
+    for k in range(2 * pipeline.BATCH_SIZE + 3):  # three partitions
+        (texts / f"note{k}.txt").write_text(
+            f"The Andean Water Council met in Cusco, Peru, on May {k % 28 + 1}. Mira Holt, director of the "
+            f"Talvesta Water Agency, said Chile and Peru signed a water accord.\n", encoding="utf-8")
+    (texts / "broken.txt").write_bytes(b"\x00\x01")
+    runs = {}
+    for jobs in (1, 2):
+        report = BuildReport()
+        out = tmp_path / f"jobs{jobs}.nq"
+        kg.write_graph(kg.build([texts], report=report, jobs=jobs), out)
+        runs[jobs] = (sorted(out.read_text(encoding="utf-8").splitlines()), report.documents,
+                      [Path(p.path).name for p in report.problems])
+    assert runs[1] == runs[2]
+    assert len(runs[2][1]) == 2 * pipeline.BATCH_SIZE + 3 and runs[2][2] == ["broken.txt"]
+
+
+def test_a_corpus_of_one_partition_stays_in_this_process(corpus, counted):
+    assert list(pipeline.parallel_extractions([corpus], jobs=4))  # the counting pipeline is this process's
+    assert counted.texts
