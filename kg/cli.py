@@ -341,41 +341,52 @@ def push(
 
 @app.command()
 def viz(
-    graph: Annotated[list[Path], typer.Argument(help="graph file(s)")],
+    graph: Annotated[Optional[list[Path]], typer.Argument(help="graph file(s)")] = None,
+    store: StoreOption = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="HTML file to write")] = Path("graph.html"),
 ) -> None:
     """Write the graph as one self-contained interactive HTML page.
 
     Example: kg viz out/graph.ttl --output out/graph.html
+    Example: kg viz --store corpus.db --output corpus.html
     """
     from .viz import write_html
 
     try:
-        write_html(_load(graph), output)
+        write_html(_load(graph, store), output)
     except OSError as error:
         _fail(error, 1)
     out.print(f"written: {output}", highlight=False)
 
 
 
-def _load(graph: list[Path]):
+def _load(graph: list[Path] | None, store: Path | None = None):
+    """The graph to read: graph files, or the whole of a store."""
+    if (store is None) == (not graph):
+        err.print("[red]error:[/red] give graph FILE(s) or --store DIR")
+        raise typer.Exit(2)
     try:
+        if store is not None:
+            with kg.Store.open(store, read_only=True) as data:
+                return data.to_graph()
         return load_graph(graph)
-    except GraphLoadError as error:
+    except (GraphLoadError, kg.StoreError) as error:
         _fail(error)
 
 
 @app.command()
 def validate(
-    graph: Annotated[list[Path], typer.Argument(help="graph file(s) to check")],
+    graph: Annotated[Optional[list[Path]], typer.Argument(help="graph file(s) to check")] = None,
+    store: StoreOption = None,
 ) -> None:
     """Check a graph against the SHACL shapes of ontology/shapes.ttl.
 
     Example: kg validate out/graph.ttl
+    Example: kg validate --store corpus.db
     """
     from .validate import validate as run_validation
 
-    data = _load(graph)
+    data = _load(graph, store)
     result = run_validation(data)
     if result.conforms:
         out.print(f"conforms: {len(data)} triples checked", highlight=False)
@@ -434,19 +445,21 @@ def evaluate(
 
 @app.command()
 def stats(
-    graph: Annotated[list[Path], typer.Argument(help="graph file(s)")],
+    graph: Annotated[Optional[list[Path]], typer.Argument(help="graph file(s)")] = None,
+    store: StoreOption = None,
     top: Annotated[int, typer.Option("--top", "-n", help="how many central entities to list")] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Counts per class and predicate, the most central entities, communities, components.
 
     Example: kg stats out/graph.ttl --top 5
+    Example: kg stats --store corpus.db --json
     """
     import json
 
     from .network import network_stats, to_networkx
 
-    result = network_stats(to_networkx(_load(graph)), top=top)
+    result = network_stats(to_networkx(_load(graph, store)), top=top)
     if as_json:
         sys.stdout.write(json.dumps(result.as_dict(), indent=2, ensure_ascii=False) + "\n")
         return
@@ -473,18 +486,17 @@ def path(
     a: Annotated[str, typer.Argument(help="first entity: label, other name or IRI")],
     b: Annotated[str, typer.Argument(help="second entity: label, other name or IRI")],
     graph: Annotated[list[Path], typer.Option("--graph", "-g", help="graph file(s)")] = [],
+    store: StoreOption = None,
 ) -> None:
     """How two entities are connected: the shortest chain of relations, with the evidence
     (sentence, document) of each step.
 
     Example: kg path Ghana "Rural Water Resilience Programme" --graph out/graph.ttl
+    Example: kg path Ghana Denmark --store corpus.db
     """
     from .network import EntityNotFound, find_path, to_networkx
 
-    if not graph:
-        err.print("[red]error:[/red] give --graph FILE")
-        raise typer.Exit(2)
-    network = to_networkx(_load(graph))
+    network = to_networkx(_load(graph, store))
     try:
         hops = find_path(network, a, b)
     except EntityNotFound as error:
@@ -508,13 +520,15 @@ def path(
 
 @app.command("export-network")
 def export_network(
-    graph: Annotated[list[Path], typer.Argument(help="graph file(s)")],
+    graph: Annotated[Optional[list[Path]], typer.Argument(help="graph file(s)")] = None,
+    store: StoreOption = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="file to write (.graphml or .gexf)")] = Path("network.graphml"),
     fmt: Annotated[Optional[str], typer.Option("--format", "-f", help="graphml or gexf (default: from the suffix)")] = None,
 ) -> None:
     """Write the entity network for network tools: GraphML or GEXF (Gephi).
 
     Example: kg export-network out/graph.ttl --output out/network.gexf
+    Example: kg export-network --store corpus.db --output corpus.graphml
     """
     from .network import EXPORT_FORMATS, export_network as write, to_networkx
 
@@ -523,7 +537,7 @@ def export_network(
         err.print(f"[red]error:[/red] unknown format {chosen!r}: use --format "
                   + " or ".join(EXPORT_FORMATS), highlight=False)
         raise typer.Exit(2)
-    network = to_networkx(_load(graph))
+    network = to_networkx(_load(graph, store))
     try:
         write(network, output, chosen)
     except OSError as error:

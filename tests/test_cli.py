@@ -102,3 +102,44 @@ def test_min_confidence_leaves_out_the_relations_scored_below_it(tmp_path):
 def test_min_confidence_outside_zero_to_one_is_refused(tmp_path):
     result = runner.invoke(app, ["build", str(tmp_path), "--min-confidence", "1.5"])
     assert result.exit_code == 2 and "min-confidence" in result.output
+
+
+@pytest.fixture(scope="module")
+def graph_and_store(tmp_path_factory):
+    """The same two documents built into a graph file and into a store."""
+    folder = tmp_path_factory.mktemp("both")
+    corpus = folder / "docs"
+    write_corpus(corpus)
+    (corpus / "broken.txt").unlink()
+    graph, store = folder / "g.ttl", folder / "db"
+    assert runner.invoke(app, ["build", str(corpus), "-o", str(graph), "-q"]).exit_code == 0
+    assert runner.invoke(app, ["build", str(corpus), "--store", str(store), "-q"]).exit_code == 0
+    return graph, store
+
+
+@pytest.mark.parametrize("command", [
+    ["stats", "--json"],
+    ["validate"],
+    ["path", "Chile", "Andean Water Council"],
+])
+def test_commands_that_read_a_graph_read_a_store_alike(graph_and_store, command):
+    graph, store = graph_and_store
+    from_file = runner.invoke(app, [*command, *(["--graph"] if command[0] == "path" else []), str(graph)])
+    from_store = runner.invoke(app, [*command, "--store", str(store)])
+    assert from_file.exit_code == from_store.exit_code == 0, from_store.output
+    assert from_store.output.replace(str(store), "") == from_file.output.replace(str(graph), "")
+
+
+@pytest.mark.parametrize("command, suffix", [(["viz"], ".html"), (["export-network"], ".graphml")])
+def test_pages_and_networks_are_written_from_a_store(graph_and_store, tmp_path, command, suffix):
+    graph, store = graph_and_store
+    written = [tmp_path / f"file{suffix}", tmp_path / f"store{suffix}"]
+    assert runner.invoke(app, [*command, str(graph), "-o", str(written[0])]).exit_code == 0
+    assert runner.invoke(app, [*command, "--store", str(store), "-o", str(written[1])]).exit_code == 0
+    assert written[1].stat().st_size > 0 and "Andean Water Council" in written[1].read_text()
+
+
+@pytest.mark.parametrize("command", [["stats"], ["viz"], ["validate"], ["export-network"], ["path", "a", "b"]])
+def test_a_graph_command_needs_files_or_a_store(command):
+    result = runner.invoke(app, command)
+    assert result.exit_code == 2 and "--store" in result.output
