@@ -7,6 +7,7 @@ offsets, the rule and a confidence. ontology/README.md shows the queries for bot
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -77,6 +78,8 @@ def add_extraction(graph: Graph, extraction: Extraction) -> URIRef:
             graph.add((node, COOP.edition, _edition_literal(attributes["edition"])))
         if "date" in attributes:
             graph.add((node, COOP.date, Literal(attributes["date"])))
+            if entity.cls == "Event" and (typed := _iso_date(attributes["date"])) is not None:
+                graph.add((node, SCHEMA.startDate, typed))  # queries by year read it
 
     for relation in extraction.relations:
         subject, obj = entity_iri(relation.subject), entity_iri(relation.object)
@@ -115,6 +118,14 @@ def add_extraction(graph: Graph, extraction: Extraction) -> URIRef:
 def _decimal(value: float) -> Literal:
     """xsd:decimal from a float, through its shortest decimal text (0.8, not 0.8000000000000000444)."""
     return Literal(Decimal(repr(round(value, 6))).normalize(), datatype=XSD.decimal)
+
+
+def _iso_date(text: str) -> Literal | None:
+    """An ISO 8601 date as typed as it is precise: 2024-05-02, 2024-05 or 2024."""
+    for pattern, datatype in ((r"\d{4}-\d{2}-\d{2}", XSD.date), (r"\d{4}-\d{2}", XSD.gYearMonth), (r"\d{4}", XSD.gYear)):
+        if re.fullmatch(pattern, text):
+            return Literal(text, datatype=datatype)
+    return None
 
 
 def _edition_literal(edition: str) -> Literal:

@@ -118,6 +118,7 @@ def analyst_documents() -> dict[str, "Graph"]:
     forum = ID[entities["forum"][0]]
     graphs["a.txt"].add((forum, COOP.edition, Literal(3)))
     graphs["a.txt"].add((forum, COOP.date, Literal("2024-05-02")))
+    graphs["a.txt"].add((forum, SCHEMA.startDate, Literal("2024-05-02", datatype=XSD.date)))
     return graphs
 
 

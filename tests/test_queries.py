@@ -242,3 +242,12 @@ def test_cli_list_shows_every_query_with_its_title():
     listing = CliRunner().invoke(app, ["query", "--list"])
     for canned in canned_queries().values():
         assert canned.name in listing.output and canned.title in listing.output
+
+
+def test_events_by_year_from_the_dates_the_texts_give(extract):
+    dated = merge([
+        document_triples(extract("The 3rd Andean Water Forum was held in Lima on May 2, 2024.\n", name="a.txt")),
+        document_triples(extract("The Pacific Soil Summit opened in Quito in March 2023.\n", name="b.txt")),
+    ])
+    years = {row["year"]: row["names"] for row in ask(dated, "events-by-year")}
+    assert years == {"2023": "Pacific Soil Summit", "2024": "3rd Andean Water Forum"}
