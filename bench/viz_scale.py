@@ -23,6 +23,7 @@ For comparison, pyvis 0.3.2's own page with physics on (1,000 stabilization iter
 from __future__ import annotations
 
 import random
+import statistics
 import sys
 import tempfile
 import time
@@ -35,11 +36,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from kg.namespace import COOP, ID, RELATIONS, TOP_CLASSES  # noqa: E402
-from kg.viz import render_html, stabilization_iterations  # noqa: E402
+from kg.viz import render_html  # noqa: E402
 from tests.browser import chrome, wait_until_settled  # noqa: E402
 
 
-def synthetic_graph(size: int, seed: int = 1) -> Graph:
+def synthetic_graph(size: int, seed: int = 1, isolated: float = 0.0) -> Graph:
+    """`size` entities, a share `isolated` of them with no relation (as in real news, where
+    most entities are named once), the others related in a scale-free pattern."""
     rng = random.Random(seed)
     graph = Graph()
     doc = ID["doc/bench"]
@@ -52,6 +55,8 @@ def synthetic_graph(size: int, seed: int = 1) -> Graph:
         graph.add((node, RDF.type, rng.choice(classes)))
         graph.add((node, RDFS.label, Literal(f"Entity {i}")))
         graph.add((node, COOP.mentionedIn, doc))
+        if rng.random() < isolated:
+            continue
         for other in {rng.choice(targets) for _ in range(2)} if targets else ():
             predicate = rng.choice(predicates)
             graph.add((node, predicate, other))
@@ -67,8 +72,35 @@ def synthetic_graph(size: int, seed: int = 1) -> Graph:
     return graph
 
 
-def measure(driver, size: int, folder: Path) -> dict:
-    graph = synthetic_graph(size)
+# interactions, each the time from the action until the next frame has been drawn; each
+# (name, action, the action that undoes it or None)
+INTERACTIONS = [
+    ("isolated", "document.getElementById('kg-isolated').click()", "same"),  # off, then on
+    ("class", "document.querySelector(\"#kg-classes input[value='Country']\").click()", "same"),
+    ("degree", "const s = document.getElementById('kg-degree'); s.value = '1';"
+               " s.dispatchEvent(new Event('input'))",
+               "const s = document.getElementById('kg-degree'); s.value = '0';"
+               " s.dispatchEvent(new Event('input'))"),
+    ("component", "const s = document.getElementById('kg-component'); s.value = '0';"
+                  " s.dispatchEvent(new Event('change'))",
+                  "const s = document.getElementById('kg-component'); s.value = '-1';"
+                  " s.dispatchEvent(new Event('change'))"),
+    ("colour", "const s = document.getElementById('kg-colour'); s.value = 'community';"
+               " s.dispatchEvent(new Event('change'))",
+               "const s = document.getElementById('kg-colour'); s.value = 'class';"
+               " s.dispatchEvent(new Event('change'))"),
+    ("search", "document.getElementById('kg-search-input').value = window.__hub;"   # the hub
+               " document.getElementById('kg-search').requestSubmit()", None),
+    ("hood", "document.getElementById('kg-hood').click()", "document.getElementById('kg-all').click()"),
+]
+# the page asks vis-network for a redraw in the next animation frame; a callback asked for after
+# the action runs in that frame after the redraw, and a task it posts runs once the frame is done
+TIMED = ("const done = arguments[arguments.length - 1]; const t = performance.now(); {action};"
+         "requestAnimationFrame(() => setTimeout(() => done(performance.now() - t), 0));")
+
+
+def measure(driver, size: int, folder: Path, isolated: float = 0.2, repeats: int = 3) -> dict:
+    graph = synthetic_graph(size, isolated=isolated)
     start = time.perf_counter()
     page = render_html(graph, f"{size} entities")
     generate = time.perf_counter() - start
@@ -78,38 +110,50 @@ def measure(driver, size: int, folder: Path) -> dict:
     driver.get(path.as_uri())
     settle_ms = wait_until_settled(driver, 600)
     wall = time.perf_counter() - start
-    redraw_ms = driver.execute_script(
-        "const t = performance.now(); window.coopKg.network.redraw();"
-        "return performance.now() - t;")
-    edges = driver.execute_script("return window.coopKg.edges.length")
-    # interactions once settled: the time until the next frame has been drawn
-    timed = ("const done = arguments[arguments.length - 1]; const t = performance.now(); {action};"
-             "requestAnimationFrame(() => requestAnimationFrame(() => done(performance.now() - t)));")
-    country = "document.querySelector(\"#kg-classes input[value='Country']\").click()"
-    filter_ms = driver.execute_async_script(timed.format(action=country))
-    driver.execute_async_script(timed.format(action=country))
-    search_ms = driver.execute_async_script(timed.format(
-        action="document.getElementById('kg-search-input').value = 'Entity 7';"
-               "document.getElementById('kg-search').requestSubmit()"))
-    hood_ms = driver.execute_async_script(timed.format(action="document.getElementById('kg-hood').click()"))
-    return {"size": size, "edges": edges, "iterations": stabilization_iterations(size),
-            "generate_s": generate, "html_mb": len(page.encode()) / 1e6,
-            "settle_s": settle_ms / 1000, "load_to_settled_s": wall, "redraw_ms": redraw_ms,
-            "filter_ms": filter_ms, "search_ms": search_ms, "hood_ms": hood_ms}
+    result = {"size": size, "edges": driver.execute_script("return window.coopKg.edges.length"),
+              "generate_s": generate, "html_mb": len(page.encode()) / 1e6,
+              "settle_s": settle_ms / 1000, "load_to_settled_s": wall}
+    driver.execute_script("window.__hub = window.coopKg.data.nodes.reduce("
+                          "(a, b) => b.degree > a.degree ? b : a).label")
+
+    def timed(action: str) -> float:
+        took = driver.execute_async_script(TIMED.format(action=action))
+        time.sleep(0.5)  # the page idle again: animations (300 ms) over
+        return took
+
+    for name, action, undo in INTERACTIONS:
+        times = []
+        for _ in range(repeats if undo else 1):
+            times.append(timed(action))
+            if undo:
+                times.append(timed(action if undo == "same" else undo))
+        result[name + "_ms"] = statistics.median(times)
+        result[name + "_max_ms"] = max(times)
+        if name == "isolated":  # every entity is drawn from here on: the frame at fit zoom
+            driver.execute_script("document.getElementById('kg-isolated').click()")
+            result["drawn"] = driver.execute_script("return window.coopKg.network.body.nodeIndices.length")
+            driver.execute_script("window.coopKg.network.fit()")
+            result["redraw_ms"] = statistics.median(driver.execute_async_script(TIMED.format(
+                action="window.coopKg.network.redraw()")) for _ in range(repeats))
+    return result
+
+
+COLUMNS = [("nodes", "size", 0), ("edges", "edges", 0), ("drawn", "drawn", 0),
+           ("html s", "generate_s", 1), ("MB", "html_mb", 1), ("settle s", "settle_s", 1),
+           ("frame ms", "redraw_ms", 0)] + [(name, name + "_ms", 0) for name, _, _ in INTERACTIONS]
 
 
 def main(argv: list[str]) -> None:
     sizes = [int(a) for a in argv] or [500, 2000, 5000]
+    print("ms from the action until the frame that shows it is drawn (median of the repeats)")
     with tempfile.TemporaryDirectory() as tmp, chrome(Path(tmp)) as driver:
-        print(f"{'nodes':>6} {'edges':>6} {'iter':>5} {'html s':>7} {'MB':>5} "
-              f"{'settle s':>9} {'load->settled s':>16} {'redraw ms':>10} {'filter ms':>10} "
-              f"{'search ms':>10} {'hood ms':>8}")
+        print(" ".join(f"{title:>{max(len(title), 6)}}" for title, _, _ in COLUMNS))
         for size in sizes:
             r = measure(driver, size, Path(tmp))
-            print(f"{r['size']:>6} {r['edges']:>6} {r['iterations']:>5} {r['generate_s']:>7.2f} "
-                  f"{r['html_mb']:>5.1f} {r['settle_s']:>9.1f} {r['load_to_settled_s']:>16.1f} "
-                  f"{r['redraw_ms']:>10.0f} {r['filter_ms']:>10.0f} {r['search_ms']:>10.0f} "
-                  f"{r['hood_ms']:>8.0f}", flush=True)
+            print(" ".join(f"{r[key]:>{max(len(title), 6)}.{digits}f}" for title, key, digits in COLUMNS),
+                  flush=True)
+            print("   slowest of the repeats, ms: " + ", ".join(
+                f"{name} {r[name + '_max_ms']:.0f}" for name, _, _ in INTERACTIONS), flush=True)
 
 
 if __name__ == "__main__":
