@@ -17,25 +17,33 @@ import math
 import networkx as nx
 import numpy as np
 
+from .network import communities
+
 SPACING = 110.0      # canvas units between related entities: the spring length of the page
 PAIR_BUDGET = 2e8    # force-layout steps times pairs of entities (about 2 s on one core)
 MIN_STEPS, MAX_STEPS = 25, 300
 GOLDEN_ANGLE = math.pi * (3 - math.sqrt(5))
 
 
-def network_positions(network: nx.MultiDiGraph, seed: int = 7) -> dict[str, tuple[float, float]]:
+def network_positions(network: nx.MultiDiGraph, seed: int = 7,
+                      groups: list[set[str]] | None = None) -> dict[str, tuple[float, float]]:
     """Canvas positions of the entities that have at least one relation (isolated ones get
-    none); the same network always gives the same positions."""
+    none); the same network always gives the same positions. Each community (`groups`, by
+    default kg.network.communities) starts the force layout in a region of its own, so that
+    colouring by community shows regions, not confetti."""
+    if groups is None:
+        groups = communities(network, seed=0)
+    group = {node: number for number, members in enumerate(groups) for node in members}
     simple = nx.Graph(network)
     simple.remove_edges_from(list(nx.selfloop_edges(simple)))
     simple.remove_nodes_from([n for n, d in list(simple.degree()) if d == 0])
-    parts = [_component_positions(simple.subgraph(c), seed)
+    parts = [_component_positions(simple.subgraph(c), seed, group)
              for c in sorted(nx.connected_components(simple), key=lambda c: (-len(c), min(c)))]
     return {node: (round(float(x) * SPACING, 1), round(float(y) * SPACING, 1))
             for node, (x, y) in _pack(parts).items()}
 
 
-def _component_positions(component: nx.Graph, seed: int) -> dict[str, np.ndarray]:
+def _component_positions(component: nx.Graph, seed: int, group: dict[str, int]) -> dict[str, np.ndarray]:
     """Positions in units of SPACING, centred on 0."""
     core = nx.k_core(component, 2)
     if core.number_of_nodes():
@@ -62,7 +70,7 @@ def _component_positions(component: nx.Graph, seed: int) -> dict[str, np.ndarray
     for node in reversed(order[len(roots):]):
         carried[parent[node]] += carried[node]
     if core.number_of_nodes():
-        position = _force_layout(core, carried, seed)
+        position = _force_layout(core, carried, seed, group)
     else:
         position = {order[0]: np.zeros(2)}
     centre = np.mean(list(position.values()), axis=0)
@@ -86,7 +94,8 @@ def _component_positions(component: nx.Graph, seed: int) -> dict[str, np.ndarray
     return {node: xy - centre for node, xy in position.items()}
 
 
-def _force_layout(graph: nx.Graph, carried: dict[str, int], seed: int) -> dict[str, np.ndarray]:
+def _force_layout(graph: nx.Graph, carried: dict[str, int], seed: int,
+                  group: dict[str, int]) -> dict[str, np.ndarray]:
     """Fruchterman-Reingold with masses: attraction d² along each relation, repulsion
     mass_a * mass_b / d between every pair, so an entity carrying many leaves keeps room for
     them. Exact pairs, a bounded number of steps (PAIR_BUDGET)."""
@@ -96,7 +105,22 @@ def _force_layout(graph: nx.Graph, carried: dict[str, int], seed: int) -> dict[s
     ends = np.array([(index[a], index[b]) for a, b in graph.edges()], dtype=np.int64).reshape(-1, 2)
     mass = np.array([carried[node] for node in nodes], dtype=np.float64)
     rng = np.random.default_rng(seed)
-    position = rng.uniform(-1, 1, (count, 2)) * math.sqrt(count + mass.sum())
+    spread = math.sqrt(count + mass.sum())
+    # each community starts in a disc of its own, the discs in a sunflower, largest inside
+    weight: dict[int, float] = {}
+    for node in nodes:
+        weight[group.get(node, -1)] = weight.get(group.get(node, -1), 0.0) + carried[node]
+    centre, radius, used = {}, {}, 0.0
+    for number in sorted(weight, key=lambda g: (-weight[g], g)):
+        radius[number] = math.sqrt(weight[number] / (count + mass.sum())) * spread
+        distance = math.sqrt(used) * spread / math.sqrt(count + mass.sum()) * 1.6
+        angle = len(centre) * GOLDEN_ANGLE
+        centre[number] = (distance * math.cos(angle), distance * math.sin(angle))
+        used += weight[number]
+    position = rng.uniform(-1, 1, (count, 2))
+    for i, node in enumerate(nodes):
+        number = group.get(node, -1)
+        position[i] = np.array(centre[number]) + position[i] * radius[number]
     steps = int(max(MIN_STEPS, min(MAX_STEPS, PAIR_BUDGET // max(count * count, 1))))
     temperature = math.sqrt(count + mass.sum()) / 3
     cooling = (0.01 / temperature) ** (1 / steps) if temperature > 0.01 else 1.0

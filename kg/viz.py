@@ -125,12 +125,13 @@ def page_data(network: nx.MultiDiGraph, title: str) -> dict:
     degree = dict(nx.Graph(network).degree())
     component_of, component_list = _groups(
         network, [c for c in components(network) if len(c) > 1], degree)
-    community_of, community_list = _groups(network, communities(network), degree)
+    found = communities(network)
+    community_of, community_list = _groups(network, found, degree)
     for number, community in enumerate(community_list):
         community["color"] = (COMMUNITY_COLORS[number] if number < len(COMMUNITY_COLORS)
                               else SMALL_COMMUNITY_COLOR)
     related = sum(1 for d in degree.values() if d)
-    position = network_positions(network) if related > PAGE_LAYOUT_MAX else {}
+    position = network_positions(network, groups=found) if related > PAGE_LAYOUT_MAX else {}
     nodes = []
     for node, data in network.nodes(data=True):
         color, shape = CLASS_STYLE.get(data["cls"], OTHER_STYLE)

@@ -100,7 +100,7 @@ def lonely_graph() -> Graph:
     return entity_graph(ENTITIES + LONELY, RELATIONS)
 
 
-def crowd_graph(size: int, seed: int = 3, isolated: int = 0) -> Graph:
+def crowd_graph(size: int, seed: int = 3, isolated: int = 0, prefix: str = "c") -> Graph:
     """`size` related entities with invented names in a scale-free pattern (each new one related
     to one or two earlier ones), and `isolated` more with no relation."""
     import random
@@ -108,11 +108,12 @@ def crowd_graph(size: int, seed: int = 3, isolated: int = 0) -> Graph:
     rng = random.Random(seed)
     classes = ["Organization", "Country", "Place", "Event", "Program", "Facility", "Person"]
     predicates = ["cooperatesWith", "supports", "partOf", "memberOf", "locatedIn"]
-    entities = [(f"c{i}", rng.choice(classes), f"Crowd Member {i}", []) for i in range(size + isolated)]
+    entities = [(f"{prefix}{i}", rng.choice(classes), f"Crowd Member {prefix}{i}", [])
+                for i in range(size + isolated)]
     relations, targets = [], []
     for i in range(size):
         for other in ({rng.choice(targets) for _ in range(rng.choice((1, 2)))} if targets else ()):
-            relations.append((f"c{i}", rng.choice(predicates), other, f"Member {i} and {other}."))
+            relations.append((f"{prefix}{i}", rng.choice(predicates), other, f"Member {i} and {other}."))
             targets.append(other)
-        targets.append(f"c{i}")
+        targets.append(f"{prefix}{i}")
     return entity_graph(entities, relations)

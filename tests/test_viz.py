@@ -209,3 +209,20 @@ def test_smaller_components_stand_under_the_largest():
     positions = network_positions(to_networkx(crowd))
     lowest_of_crowd = max(positions[iri(f"c{i}")][1] for i in range(450))
     assert min(positions[iri("p1")][1], positions[iri("p2")][1]) > lowest_of_crowd
+
+
+def test_communities_are_laid_out_as_regions():
+    graph = crowd_graph(200, prefix="a")
+    for triple in crowd_graph(200, seed=4, prefix="b"):
+        graph.add(triple)
+    for triple in entity_graph([], [("a0", "cooperatesWith", "b0", "x")]):
+        graph.add(triple)
+    positions = network_positions(to_networkx(graph))
+    regions = []
+    for prefix in "ab":
+        points = [positions[iri(f"{prefix}{i}")] for i in range(200)]
+        cx, cy = sum(x for x, _ in points) / 200, sum(y for _, y in points) / 200
+        spread = sum(((x - cx) ** 2 + (y - cy) ** 2) ** 0.5 for x, y in points) / 200
+        regions.append((cx, cy, spread))
+    (ax, ay, a_spread), (bx, by, b_spread) = regions
+    assert ((ax - bx) ** 2 + (ay - by) ** 2) ** 0.5 > a_spread + b_spread
