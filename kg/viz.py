@@ -169,7 +169,7 @@ def page_data(network: nx.MultiDiGraph, title: str) -> dict:
         pairs[pair] += 1
         edges.append(edge)
     options = vis_options(len(nodes))
-    if position:
+    if position or not related:  # laid out already, or nothing the page's physics would move
         options["physics"]["enabled"] = False
     classes = Counter(n["cls"] for n in nodes)
     predicates = Counter(e["predicate"] for e in edges)

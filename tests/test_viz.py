@@ -226,3 +226,8 @@ def test_communities_are_laid_out_as_regions():
         regions.append((cx, cy, spread))
     (ax, ay, a_spread), (bx, by, b_spread) = regions
     assert ((ax - bx) ** 2 + (ay - by) ** 2) ** 0.5 > a_spread + b_spread
+
+
+def test_a_network_of_isolated_entities_needs_no_layout():
+    data = page_data(to_networkx(entity_graph(LONELY, [])), "t")
+    assert data["options"]["physics"]["enabled"] is False and data["components"] == []

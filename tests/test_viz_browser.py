@@ -16,7 +16,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 from browser import chrome, find_chromium, wait_until_settled
-from netgraph import (ENTITIES, LONELY, PAYLOADS, RELATIONS, crowd_graph, hostile_graph, iri,
+from netgraph import (ENTITIES, LONELY, PAYLOADS, RELATIONS, crowd_graph, entity_graph, hostile_graph, iri,
                       lonely_graph, sample_graph)
 from kg.viz import write_html
 
@@ -259,6 +259,16 @@ def test_isolated_entities_are_hidden_until_asked_for(driver, server):
     assert len({ys[i] for i in ISOLATED}) == 1
     switch.click()
     assert shown_node_ids(driver) == CONNECTED
+
+
+def test_a_network_of_isolated_entities_opens_and_shows_them(driver, server):
+    open_page(driver, server, entity_graph(LONELY, []), "file")
+    assert shown_node_ids(driver) == set()
+    driver.find_element(By.ID, "kg-isolated").click()
+    assert shown_node_ids(driver) == ISOLATED
+    driver.find_element(By.ID, "kg-layout").click()               # nothing to lay out: no wait
+    assert "nothing to lay out" in status(driver)
+    assert driver.execute_script("return window.coopKg.settled") is True
 
 
 def set_degree(driver, step: int) -> None:
