@@ -72,8 +72,10 @@ def synthetic_graph(size: int, seed: int = 1, isolated: float = 0.0) -> Graph:
     return graph
 
 
+# back to the whole network at fit zoom, nothing selected (not timed)
+RESET = "window.coopKg.network.unselectAll(); window.coopKg.network.fit()"
 # interactions, each the time from the action until the next frame has been drawn; each
-# (name, action, the action that undoes it or None)
+# (name, action, the action that undoes it: timed too, or RESET)
 INTERACTIONS = [
     ("isolated", "document.getElementById('kg-isolated').click()", "same"),  # off, then on
     ("class", "document.querySelector(\"#kg-classes input[value='Country']\").click()", "same"),
@@ -90,16 +92,18 @@ INTERACTIONS = [
                "const s = document.getElementById('kg-colour'); s.value = 'class';"
                " s.dispatchEvent(new Event('change'))"),
     ("search", "document.getElementById('kg-search-input').value = window.__hub;"   # the hub
-               " document.getElementById('kg-search').requestSubmit()", None),
+               " document.getElementById('kg-search').requestSubmit()", RESET),
     ("hood", "document.getElementById('kg-hood').click()", "document.getElementById('kg-all').click()"),
 ]
 # the page asks vis-network for a redraw in the next animation frame; a callback asked for after
 # the action runs in that frame after the redraw, and a task it posts runs once the frame is done
+# what an interaction needs done first (not timed)
+PREPARE = {"hood": "const k = window.coopKg; k.network.selectNodes([k.find(window.__hub).id])"}
 TIMED = ("const done = arguments[arguments.length - 1]; const t = performance.now(); {action};"
          "requestAnimationFrame(() => setTimeout(() => done(performance.now() - t), 0));")
 
 
-def measure(driver, size: int, folder: Path, isolated: float = 0.2, repeats: int = 3) -> dict:
+def measure(driver, size: int, folder: Path, isolated: float = 0.2, repeats: int = 5) -> dict:
     graph = synthetic_graph(size, isolated=isolated)
     start = time.perf_counter()
     page = render_html(graph, f"{size} entities")
@@ -123,9 +127,15 @@ def measure(driver, size: int, folder: Path, isolated: float = 0.2, repeats: int
 
     for name, action, undo in INTERACTIONS:
         times = []
-        for _ in range(repeats if undo else 1):
+        for _ in range(repeats):
+            if name in PREPARE:
+                driver.execute_script(PREPARE[name])
+                time.sleep(0.3)
             times.append(timed(action))
-            if undo:
+            if undo == RESET:
+                driver.execute_script(RESET)
+                time.sleep(0.5)
+            else:
                 times.append(timed(action if undo == "same" else undo))
         result[name + "_ms"] = statistics.median(times)
         result[name + "_max_ms"] = max(times)
