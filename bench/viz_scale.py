@@ -1,21 +1,33 @@
-"""How long the interactive page takes to lay out a network, by size.
+"""How the interactive page copes with a network, by size: layout, then every interaction.
 
-    .venv/bin/python bench/viz_scale.py [SIZES...]      (default: 500 2000 5000)
+    .venv/bin/python bench/viz_scale.py [SIZES...] [PAGE.html...]   (default: 500 2000 5000)
 
 For each size it builds a synthetic cooperation graph (random classes, a scale-free pattern of
-relations with evidence), writes the page, opens it in headless Chromium and prints the time to
-generate the HTML, the page size, the time until the layout settled (physics off) and how long
-one redraw takes afterwards, and how long until the next frame is drawn after hiding a class,
-finding an entity, and showing the neighbourhood of the one found. Needs chromium and
-chromedriver (see tools/ensure-chromium.sh).
+relations with evidence, one entity in five isolated as in real news), writes the page, opens it
+in headless Chromium and prints the time to generate the HTML (with kg.layout above 400 related
+entities), the page size, the time until the page is still, how long one frame at fit zoom
+takes with every entity shown, then the time from each interaction until the frame that shows
+it is drawn: showing the isolated entities, hiding a class, the degree filter, one component,
+colour by community, finding the most connected entity (zoom and select) and its
+neighbourhood. Each is the median of 5 (10 for those undone by a timed action), after half a
+second idle. A page given instead of a size (one `kg build --html` wrote) is measured the same
+way. Needs chromium and chromedriver (see tools/ensure-chromium.sh).
 
-Measured on 2 shared cores, headless Chromium 156 with --disable-gpu (kg.viz bounds the layout
-to 60,000 node-iterations, 40 to 300 iterations, then switches physics off):
+Measured on 2 cores shared with other work (load 3 to 9), headless Chromium 156 with
+--disable-gpu; ms unless said:
 
-     nodes  edges  iter  settle s  redraw ms  filter ms  search ms
-       500    979   120       1.0         30         88         93
-      2000   3969    40       1.5         41        202        153
-      5000   9961    40       5.6        248        874        761
+     nodes  edges  html s  settle s  frame  isolated  class  degree  component  colour  search  hood
+       500    792     1.5       0.3     37        44     39      45         41      48      56    30
+      2000   3182     4.3       0.7     18        35     35      46         41      24      41    88
+      5000   7964     7.0       1.9     65        87     73      90         97      71     100   111
+      5578   5238       -       1.1     43        65     59      80         67      57      48    66
+
+The last row is the page of the 1,792 Reuters articles of ../shared/corpus/real. The slowest
+single repeat at 5,000 entities was 302 ms (a component, whose frames include the zoom
+animation's first), the others under 200 ms. Before the page drew entities as batched dots,
+relations as one path and arrow heads only where they can be seen, and filtered by flags
+instead of rebuilding vis-network's objects, the same machine took 250 ms per frame and 870 ms
+to hide a class at 5,000 entities.
 
 For comparison, pyvis 0.3.2's own page with physics on (1,000 stabilization iterations, curved
 "dynamic" edges that add a physics node per edge) took 34 s for 500 nodes and 154 s for 2,000.
@@ -103,18 +115,24 @@ TIMED = ("const done = arguments[arguments.length - 1]; const t = performance.no
          "requestAnimationFrame(() => setTimeout(() => done(performance.now() - t), 0));")
 
 
-def measure(driver, size: int, folder: Path, isolated: float = 0.2, repeats: int = 5) -> dict:
-    graph = synthetic_graph(size, isolated=isolated)
-    start = time.perf_counter()
-    page = render_html(graph, f"{size} entities")
-    generate = time.perf_counter() - start
-    path = folder / f"net-{size}.html"
-    path.write_text(page, encoding="utf-8")
+def measure(driver, size: int, folder: Path, isolated: float = 0.2, repeats: int = 5,
+            page_path: Path | None = None) -> dict:
+    """The figures of one page: of a synthetic graph of `size` entities, or the page at
+    `page_path` (a page `kg build --html` wrote)."""
+    if page_path is None:
+        graph = synthetic_graph(size, isolated=isolated)
+        start = time.perf_counter()
+        page = render_html(graph, f"{size} entities")
+        generate = time.perf_counter() - start
+        path = folder / f"net-{size}.html"
+        path.write_text(page, encoding="utf-8")
+    else:
+        path, page, generate = page_path.resolve(), page_path.read_text(encoding="utf-8"), float("nan")
     start = time.perf_counter()
     driver.get(path.as_uri())
     settle_ms = wait_until_settled(driver, 600)
     wall = time.perf_counter() - start
-    result = {"size": size, "edges": driver.execute_script("return window.coopKg.edges.length"),
+    result = {"size": driver.execute_script("return window.coopKg.nodes.length"), "edges": driver.execute_script("return window.coopKg.edges.length"),
               "generate_s": generate, "html_mb": len(page.encode()) / 1e6,
               "settle_s": settle_ms / 1000, "load_to_settled_s": wall}
     driver.execute_script("window.__hub = window.coopKg.data.nodes.reduce("
@@ -154,12 +172,13 @@ COLUMNS = [("nodes", "size", 0), ("edges", "edges", 0), ("drawn", "drawn", 0),
 
 
 def main(argv: list[str]) -> None:
-    sizes = [int(a) for a in argv] or [500, 2000, 5000]
+    pages = [Path(a) for a in argv if a.endswith(".html")]
+    sizes = [int(a) for a in argv if not a.endswith(".html")] or ([] if pages else [500, 2000, 5000])
     print("ms from the action until the frame that shows it is drawn (median of the repeats)")
     with tempfile.TemporaryDirectory() as tmp, chrome(Path(tmp)) as driver:
         print(" ".join(f"{title:>{max(len(title), 6)}}" for title, _, _ in COLUMNS))
-        for size in sizes:
-            r = measure(driver, size, Path(tmp))
+        for size, page in [(size, None) for size in sizes] + [(0, page) for page in pages]:
+            r = measure(driver, size, Path(tmp), page_path=page)
             print(" ".join(f"{r[key]:>{max(len(title), 6)}.{digits}f}" for title, key, digits in COLUMNS),
                   flush=True)
             print("   slowest of the repeats, ms: " + ", ".join(
