@@ -116,7 +116,7 @@ TIMED = ("const done = arguments[arguments.length - 1]; const t = performance.no
 
 
 def measure(driver, size: int, folder: Path, isolated: float = 0.2, repeats: int = 5,
-            page_path: Path | None = None) -> dict:
+            page_path: Path | None = None, idle: float = 0.5) -> dict:
     """The figures of one page: of a synthetic graph of `size` entities, or the page at
     `page_path` (a page `kg build --html` wrote)."""
     if page_path is None:
@@ -140,7 +140,7 @@ def measure(driver, size: int, folder: Path, isolated: float = 0.2, repeats: int
 
     def timed(action: str) -> float:
         took = driver.execute_async_script(TIMED.format(action=action))
-        time.sleep(0.5)  # the page idle again: animations (300 ms) over
+        time.sleep(idle)  # the page idle again: animations (300 ms) over
         return took
 
     for name, action, undo in INTERACTIONS:
@@ -148,11 +148,11 @@ def measure(driver, size: int, folder: Path, isolated: float = 0.2, repeats: int
         for _ in range(repeats):
             if name in PREPARE:
                 driver.execute_script(PREPARE[name])
-                time.sleep(0.3)
+                time.sleep(idle)
             times.append(timed(action))
             if undo == RESET:
                 driver.execute_script(RESET)
-                time.sleep(0.5)
+                time.sleep(idle)
             else:
                 times.append(timed(action if undo == "same" else undo))
         result[name + "_ms"] = statistics.median(times)

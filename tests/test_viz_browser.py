@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import importlib.util
 import http.server
 import itertools
 import json
@@ -386,3 +387,13 @@ def test_labels_never_overlap_and_all_show_zoomed_in(driver, server):
     assert overlapping(labels) == []
     assert inside and set(inside) <= {label["id"] for label in labels if not label["edge"]}
     assert any(label["edge"] for label in labels)               # relation names too, where they fit
+
+
+def test_the_scale_bench_times_every_interaction(driver, tmp_path):
+    spec = importlib.util.spec_from_file_location("viz_scale", ROOT / "bench" / "viz_scale.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    result = bench.measure(driver, 120, tmp_path, repeats=1, idle=0.05)
+    assert result["size"] == result["drawn"] == 120
+    for name, _, _ in bench.INTERACTIONS:
+        assert 0 < result[name + "_ms"] < 10_000, name
