@@ -119,6 +119,23 @@ def _entity(network: nx.MultiDiGraph, node: str) -> dict:
     return {"iri": node, "label": data["label"], "class": data["cls"]}
 
 
+def communities(network: nx.MultiDiGraph, seed: int = 0) -> list[set[str]]:
+    """The communities of two or more entities (Louvain modularity on the undirected graph,
+    seeded so that a graph always gives the same answer), largest first. `kg stats` and the
+    network page colour by the same ones."""
+    simple = nx.Graph(network)
+    if not simple.number_of_edges():
+        return []
+    found = nx.community.louvain_communities(simple, seed=seed)
+    return sorted((c for c in found if len(c) > 1), key=lambda c: (-len(c), min(c)))
+
+
+def components(network: nx.MultiDiGraph) -> list[set[str]]:
+    """The connected components, whatever the direction of the relations, largest first."""
+    found = nx.connected_components(nx.Graph(network))
+    return sorted(found, key=lambda c: (-len(c), min(c)))
+
+
 def network_stats(network: nx.MultiDiGraph, top: int = 10, seed: int = 0) -> NetworkStats:
     """Counts per class and predicate, the `top` most central entities (degree centrality),
     communities (Louvain modularity, seeded so that a graph always gives the same answer, largest
@@ -130,18 +147,12 @@ def network_stats(network: nx.MultiDiGraph, top: int = 10, seed: int = 0) -> Net
     ranked = sorted(centrality, key=lambda n: (-centrality[n], network.nodes[n]["label"], n))
     central = [dict(_entity(network, n), degree=simple.degree(n), centrality=round(centrality[n], 4))
                for n in ranked[:top]]
-    communities: list[list[dict]] = []
-    if simple.number_of_edges():
-        found = nx.community.louvain_communities(simple, seed=seed)
-        for members in sorted(found, key=lambda c: (-len(c), min(c))):
-            if len(members) > 1:
-                communities.append([_entity(network, n) for n in
-                                    sorted(members, key=lambda n: (-centrality[n], n))])
-    components = sorted((len(c) for c in nx.connected_components(simple)), reverse=True)
+    grouped = [[_entity(network, n) for n in sorted(members, key=lambda n: (-centrality[n], n))]
+               for members in communities(network, seed)]
     return NetworkStats(
         nodes=network.number_of_nodes(), edges=network.number_of_edges(),
         classes=dict(sorted(classes.items())), predicates=dict(sorted(predicates.items())),
-        central=central, communities=communities, components=components,
+        central=central, communities=grouped, components=[len(c) for c in components(network)],
     )
 
 

@@ -21,13 +21,25 @@ import networkx as nx
 from rdflib import Graph
 
 from .atomic import atomic_write_text
-from .network import degree_centrality, to_networkx
+from .layout import network_positions
+from .network import communities, components, degree_centrality, to_networkx
 from .styles import CLASS_STYLE, OTHER_STYLE
 
 # physics: a bounded number of stabilization iterations, then the page switches physics off
 STABILIZATION_BUDGET = 60_000  # node-iterations; see bench/viz_scale.py
 MIN_ITERATIONS, MAX_ITERATIONS = 40, 300
 LARGE = 1_000  # above this many nodes: straight edges, edges hidden while dragging or zooming
+
+# "colour by community": one colour for each of the largest communities (saturated ones first,
+# then their light tints, so that neighbouring ranks differ); smaller communities share a grey
+COMMUNITY_COLORS = ("#4e79a7", "#f28e2b", "#e15759", "#59a14f", "#b07aa1", "#edc948", "#76b7b2",
+                    "#ff9da7", "#9c755f", "#a0cbe8", "#ffbe7d", "#8cd17d", "#d37295", "#b6992d",
+                    "#86bcb6", "#d4a6c8", "#499894", "#f1ce63", "#79706e", "#d7b5a6")
+SMALL_COMMUNITY_COLOR = "#c8c8c8"
+
+# above this many related entities the layout is computed here (kg.layout) and the page starts
+# with physics off: its bounded physics would leave them on the circle they start from
+PAGE_LAYOUT_MAX = 400
 
 # the markers of the template, replaced in one pass so inserted text is never scanned again
 _MARKER = re.compile(r"@@(title|vis_css|vis_js|data)@@")
@@ -81,10 +93,33 @@ def vis_options(nodes: int) -> dict:
     }
 
 
+def _groups(network: nx.MultiDiGraph, groups: list[set[str]], degree) -> tuple[dict, list[dict]]:
+    """Each node's group (its index in `groups`), and each group's size and name: the label of
+    its most connected entity."""
+    index, described = {}, []
+    for number, members in enumerate(groups):
+        index.update(dict.fromkeys(members, number))
+        hub = min(members, key=lambda n: (-degree[n], network.nodes[n]["label"], n))
+        described.append({"size": len(members), "label": network.nodes[hub]["label"]})
+    return index, described
+
+
 def page_data(network: nx.MultiDiGraph, title: str) -> dict:
-    """What the page draws: vis-network nodes and edges, with their tooltips as plain text."""
+    """What the page draws: vis-network nodes and edges, with their tooltips as plain text, and
+    what its filters need: each entity's degree (distinct related entities), its connected
+    component and its community (an index, -1 when it is alone)."""
     centrality = degree_centrality(network)
     peak = max(centrality.values(), default=0.0) or 1.0
+    degree = dict(nx.Graph(network).degree())
+    component_of, component_list = _groups(
+        network, [c for c in components(network) if len(c) > 1], degree)
+    found = communities(network)
+    community_of, community_list = _groups(network, found, degree)
+    for number, community in enumerate(community_list):
+        community["color"] = (COMMUNITY_COLORS[number] if number < len(COMMUNITY_COLORS)
+                              else SMALL_COMMUNITY_COLOR)
+    related = sum(1 for d in degree.values() if d)
+    position = network_positions(network, groups=found) if related > PAGE_LAYOUT_MAX else {}
     nodes = []
     for node, data in network.nodes(data=True):
         color, shape = CLASS_STYLE.get(data["cls"], OTHER_STYLE)
@@ -96,8 +131,12 @@ def page_data(network: nx.MultiDiGraph, title: str) -> dict:
             "id": node, "label": data["label"], "cls": data["cls"], "names": data["names"],
             "color": color, "shape": shape,
             "size": round(10 + 30 * math.sqrt(centrality.get(node, 0.0) / peak), 2),
+            "degree": degree.get(node, 0), "component": component_of.get(node, -1),
+            "community": community_of.get(node, -1),
             "tip": {"heading": data["label"], "lines": lines, "note": node},
         })
+        if node in position:
+            nodes[-1]["x"], nodes[-1]["y"] = position[node]
     edges = []
     pairs: Counter[frozenset] = Counter()
     label = {node: data["label"] for node, data in network.nodes(data=True)}
@@ -117,6 +156,9 @@ def page_data(network: nx.MultiDiGraph, title: str) -> dict:
             edge["smooth"] = {"enabled": True, "type": "curvedCW", "roundness": 0.2 * pairs[pair]}
         pairs[pair] += 1
         edges.append(edge)
+    options = vis_options(len(nodes))
+    if position or not related:  # laid out already, or nothing the page's physics would move
+        options["physics"]["enabled"] = False
     classes = Counter(n["cls"] for n in nodes)
     predicates = Counter(e["predicate"] for e in edges)
     return {
@@ -124,7 +166,9 @@ def page_data(network: nx.MultiDiGraph, title: str) -> dict:
         "classes": [dict(zip(("color", "shape"), CLASS_STYLE.get(c, OTHER_STYLE)), name=c,
                          count=classes[c]) for c in sorted(classes)],
         "predicates": [{"name": p, "count": predicates[p]} for p in sorted(predicates)],
-        "options": vis_options(len(nodes)),
+        "components": component_list, "communities": community_list,
+        "community_color_other": SMALL_COMMUNITY_COLOR,
+        "options": options,
     }
 
 

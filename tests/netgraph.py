@@ -86,3 +86,34 @@ def hostile_graph(payload: str) -> Graph:
          ("other", "serves", "kenya", payload)],
         title=f"Bulletin {payload}",
     )
+
+
+# entities that no relation names: the page hides them until asked
+LONELY = [
+    ("orchid", "Organization", "Orchid Valley Cooperative", []),
+    ("tundra", "Organization", "Tundra Research Board", ["TRB"]),
+]
+
+
+def lonely_graph() -> Graph:
+    """The sample network and two isolated entities."""
+    return entity_graph(ENTITIES + LONELY, RELATIONS)
+
+
+def crowd_graph(size: int, seed: int = 3, isolated: int = 0, prefix: str = "c") -> Graph:
+    """`size` related entities with invented names in a scale-free pattern (each new one related
+    to one or two earlier ones), and `isolated` more with no relation."""
+    import random
+
+    rng = random.Random(seed)
+    classes = ["Organization", "Country", "Place", "Event", "Program", "Facility", "Person"]
+    predicates = ["cooperatesWith", "supports", "partOf", "memberOf", "locatedIn"]
+    entities = [(f"{prefix}{i}", rng.choice(classes), f"Crowd Member {prefix}{i}", [])
+                for i in range(size + isolated)]
+    relations, targets = [], []
+    for i in range(size):
+        for other in ({rng.choice(targets) for _ in range(rng.choice((1, 2)))} if targets else ()):
+            relations.append((f"{prefix}{i}", rng.choice(predicates), other, f"Member {i} and {other}."))
+            targets.append(other)
+        targets.append(f"{prefix}{i}")
+    return entity_graph(entities, relations)

@@ -9,10 +9,12 @@ from html.parser import HTMLParser
 import pytest
 from typer.testing import CliRunner
 
-from netgraph import ENTITIES, PAYLOADS, RELATIONS, entity_graph, hostile_graph, iri, sample_graph
+from netgraph import (ENTITIES, LONELY, PAYLOADS, RELATIONS, crowd_graph, entity_graph, hostile_graph,
+                      iri, lonely_graph, sample_graph)
 from kg.cli import app
-from kg.network import to_networkx
-from kg.viz import (CLASS_STYLE, page_data, render_html, script_json, stabilization_iterations,
+from kg.layout import network_positions
+from kg.network import network_stats, to_networkx
+from kg.viz import (CLASS_STYLE, COMMUNITY_COLORS, PAGE_LAYOUT_MAX, page_data, render_html, script_json, stabilization_iterations,
                     vis_options, write_html)
 
 # an address in an attribute or in CSS: src=, href=, action=, url(...), @import
@@ -137,3 +139,95 @@ def test_kg_viz_writes_the_page(tmp_path):
     result = CliRunner().invoke(app, ["viz", str(ttl), "--output", str(out)])
     assert result.exit_code == 0, result.output
     assert len(embedded_data(out.read_text(encoding="utf-8"))["nodes"]) == len(ENTITIES)
+
+
+def test_entities_carry_degree_component_and_community():
+    network = to_networkx(lonely_graph())
+    data = page_data(network, "t")
+    nodes = {n["id"]: n for n in data["nodes"]}
+    assert nodes[iri("lab")]["degree"] == 3 and nodes[iri("ghana")]["degree"] == 1
+    assert {nodes[iri(key)]["degree"] for key, *_ in LONELY} == {0}
+    # components of two or more, largest first, named by their most connected entity
+    assert data["components"] == [{"size": 6, "label": "Kenya"},   # degree 3, as the lab: by name
+                                  {"size": 2, "label": "Ghana"}]
+    assert {key for key, *_ in ENTITIES if nodes[iri(key)]["component"] == 1} == {"fund", "ghana"}
+    assert {nodes[iri(key)]["component"] for key, *_ in LONELY} == {-1}
+    # the communities `kg stats` reports, in its order, each with its colour
+    stats = network_stats(network)
+    assert [c["size"] for c in data["communities"]] == [len(c) for c in stats.communities]
+    for number, members in enumerate(stats.communities):
+        assert {nodes[m["iri"]]["community"] for m in members} == {number}
+        assert data["communities"][number]["color"] == COMMUNITY_COLORS[number]
+    assert {nodes[iri(key)]["community"] for key, *_ in LONELY} == {-1}
+
+
+def test_many_communities_share_one_colour_after_the_palette():
+    pairs = [(f"a{i}", "Country", f"A{i}", []) for i in range(30)] + \
+            [(f"b{i}", "Country", f"B{i}", []) for i in range(30)]
+    graph = entity_graph(pairs, [(f"a{i}", "cooperatesWith", f"b{i}", "x") for i in range(30)])
+    data = page_data(to_networkx(graph), "t")
+    colours = [c["color"] for c in data["communities"]]
+    assert len(colours) == 30 and colours[:len(COMMUNITY_COLORS)] == list(COMMUNITY_COLORS)
+    assert set(colours[len(COMMUNITY_COLORS):]) == {data["community_color_other"]}
+
+
+def test_small_networks_are_laid_out_by_the_page():
+    data = page_data(to_networkx(lonely_graph()), "t")
+    assert not any("x" in n for n in data["nodes"]) and data["options"]["physics"]["enabled"] is True
+
+
+def test_large_networks_come_laid_out_and_the_page_keeps_still():
+    network = to_networkx(crowd_graph(PAGE_LAYOUT_MAX + 50, isolated=30))
+    data = page_data(network, "t")
+    placed = [n for n in data["nodes"] if "x" in n]
+    assert {n["id"] for n in placed} == {n["id"] for n in data["nodes"] if n["degree"]}
+    assert data["options"]["physics"]["enabled"] is False
+    assert page_data(network, "t")["nodes"] == data["nodes"]       # the same every time
+
+
+def test_layout_spreads_entities_and_keeps_leaves_by_their_hub():
+    network = to_networkx(crowd_graph(600))
+    positions = network_positions(network)
+    assert len(positions) == 600
+    points = sorted(positions.values())
+    assert len(set(points)) == len(points)                          # no two on one spot
+    xs, ys = [x for x, _ in points], [y for _, y in points]
+    assert max(xs) - min(xs) > 20 * 110 and max(ys) - min(ys) > 20 * 110   # not a heap
+    simple = __import__("networkx").Graph(network)
+    leaves = [n for n in simple if simple.degree(n) == 1]
+    for leaf in leaves:
+        (hub,) = simple[leaf]
+        (x, y), (hx, hy) = positions[leaf], positions[hub]
+        assert ((x - hx) ** 2 + (y - hy) ** 2) ** 0.5 < 12 * 110
+
+
+def test_smaller_components_stand_under_the_largest():
+    crowd = crowd_graph(450)
+    for s, p, o in entity_graph([("p1", "Country", "Pair One", []), ("p2", "Country", "Pair Two", [])],
+                                [("p1", "cooperatesWith", "p2", "x")]):
+        crowd.add((s, p, o))
+    positions = network_positions(to_networkx(crowd))
+    lowest_of_crowd = max(positions[iri(f"c{i}")][1] for i in range(450))
+    assert min(positions[iri("p1")][1], positions[iri("p2")][1]) > lowest_of_crowd
+
+
+def test_communities_are_laid_out_as_regions():
+    graph = crowd_graph(200, prefix="a")
+    for triple in crowd_graph(200, seed=4, prefix="b"):
+        graph.add(triple)
+    for triple in entity_graph([], [("a0", "cooperatesWith", "b0", "x")]):
+        graph.add(triple)
+    positions = network_positions(to_networkx(graph))
+    regions = []
+    for prefix in "ab":
+        points = [positions[iri(f"{prefix}{i}")] for i in range(200)]
+        cx, cy = sum(x for x, _ in points) / 200, sum(y for _, y in points) / 200
+        spread = sum(((x - cx) ** 2 + (y - cy) ** 2) ** 0.5 for x, y in points) / 200
+        regions.append((cx, cy, spread))
+    (ax, ay, a_spread), (bx, by, b_spread) = regions
+    assert ((ax - bx) ** 2 + (ay - by) ** 2) ** 0.5 > a_spread + b_spread
+
+
+def test_a_network_of_isolated_entities_needs_no_layout():
+    data = page_data(to_networkx(entity_graph(LONELY, [])), "t")
+    assert data["options"]["physics"]["enabled"] is False and data["components"] == []

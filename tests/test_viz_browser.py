@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import importlib.util
 import http.server
 import itertools
 import json
@@ -13,9 +14,11 @@ import pytest
 from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 
 from browser import chrome, find_chromium, wait_until_settled
-from netgraph import ENTITIES, PAYLOADS, RELATIONS, hostile_graph, iri, sample_graph
+from netgraph import (ENTITIES, LONELY, PAYLOADS, RELATIONS, crowd_graph, entity_graph, hostile_graph, iri,
+                      lonely_graph, sample_graph)
 from kg.viz import write_html
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -229,3 +232,168 @@ def test_markup_from_documents_never_runs(driver, server, payload, how):
         " svgs: document.querySelectorAll('svg').length, bold: !!document.getElementById('injected')};")
     assert injected == {"flag": None, "scripts": 3, "imgs": 0, "svgs": 0, "bold": False}
     assert_offline_and_clean(driver, server, how)
+
+
+# ---------------------------------------------------------------- reading a large network
+
+CONNECTED = {iri(key) for key, *_ in ENTITIES}
+ISOLATED = {iri(key) for key, *_ in LONELY}
+
+
+def status(driver) -> str:
+    return driver.find_element(By.ID, "kg-status").text
+
+
+def test_isolated_entities_are_hidden_until_asked_for(driver, server):
+    open_page(driver, server, lonely_graph(), "file")
+    assert shown_node_ids(driver) == CONNECTED
+    assert "(2 isolated hidden)" in status(driver)
+    switch = driver.find_element(By.ID, "kg-isolated")
+    assert not switch.is_selected()
+    switch.click()
+    assert shown_node_ids(driver) == CONNECTED | ISOLATED
+    # in a row under the network, not scattered around it
+    ys = driver.execute_script(
+        "const p = window.coopKg.network.getPositions(); const out = {};"
+        "for (const id in p) out[id] = p[id].y; return out;")
+    assert min(ys[i] for i in ISOLATED) > max(ys[i] for i in CONNECTED)
+    assert len({ys[i] for i in ISOLATED}) == 1
+    switch.click()
+    assert shown_node_ids(driver) == CONNECTED
+
+
+def test_a_network_of_isolated_entities_opens_and_shows_them(driver, server):
+    open_page(driver, server, entity_graph(LONELY, []), "file")
+    assert shown_node_ids(driver) == set()
+    driver.find_element(By.ID, "kg-isolated").click()
+    assert shown_node_ids(driver) == ISOLATED
+    driver.find_element(By.ID, "kg-layout").click()               # nothing to lay out: no wait
+    assert "nothing to lay out" in status(driver)
+    assert driver.execute_script("return window.coopKg.settled") is True
+
+
+def set_degree(driver, step: int) -> None:
+    driver.execute_script(
+        "const s = document.getElementById('kg-degree'); s.value = String(arguments[0]);"
+        "s.dispatchEvent(new Event('input'));", step)
+
+
+def test_degree_filter_keeps_the_entities_related_to_enough_others(driver, server):
+    open_page(driver, server, lonely_graph(), "file")
+    degree = driver.execute_script(
+        "const out = {}; for (const n of window.coopKg.data.nodes) out[n.id] = n.degree; return out;")
+    steps = sorted({d for d in degree.values() if d})
+    assert steps == [1, 2, 3]
+    for step, least in enumerate(steps):
+        set_degree(driver, step)
+        assert driver.find_element(By.ID, "kg-degree-value").text == str(least)
+        shown = {n for n, d in degree.items() if d >= least}
+        assert shown_node_ids(driver) == shown
+        # the relations drawn are those between the entities drawn
+        assert counts(driver)["drawnEdges"] == sum(iri(s) in shown and iri(o) in shown
+                                                   for s, _, o, _ in RELATIONS)
+    set_degree(driver, 0)
+    assert shown_node_ids(driver) == CONNECTED
+
+
+def test_component_filter_shows_one_component(driver, server):
+    open_page(driver, server, lonely_graph(), "file")
+    choice = Select(driver.find_element(By.ID, "kg-component"))
+    assert [o.text for o in choice.options] == ["every component", "#1: 6 entities, Kenya",
+                                                "#2: 2 entities, Ghana"]
+    choice.select_by_value("1")
+    assert shown_node_ids(driver) == {iri("fund"), iri("ghana")}
+    assert counts(driver)["drawnEdges"] == 1
+    choice.select_by_value("0")
+    assert shown_node_ids(driver) == CONNECTED - {iri("fund"), iri("ghana")}
+    driver.find_element(By.ID, "kg-isolated").click()   # isolated entities are no component's
+    assert shown_node_ids(driver) == CONNECTED - {iri("fund"), iri("ghana")}
+    choice.select_by_value("-1")
+    assert shown_node_ids(driver) == CONNECTED | ISOLATED
+
+
+def drawn_colours(driver) -> dict:
+    return driver.execute_script(
+        "const b = window.coopKg.network.body, out = {};"
+        "for (const id in b.nodes) out[id] = b.nodes[id].options.color.background; return out;")
+
+
+def test_colour_by_community_and_back(driver, server):
+    open_page(driver, server, lonely_graph(), "file")
+    data = driver.execute_script("return window.coopKg.data")
+    by_class = {n["id"]: n["color"] for n in data["nodes"]}
+    assert drawn_colours(driver) == by_class
+    legend = driver.find_element(By.ID, "kg-communities")
+    assert not legend.is_displayed()
+    Select(driver.find_element(By.ID, "kg-colour")).select_by_value("community")
+    expected = {n["id"]: data["communities"][n["community"]]["color"] if n["community"] >= 0
+                else data["community_color_other"] for n in data["nodes"]}
+    assert drawn_colours(driver) == expected
+    assert len(set(expected[i] for i in CONNECTED)) == len(data["communities"]) >= 2
+    assert legend.is_displayed()
+    assert [line.text.split("\n")[0] for line in legend.find_elements(By.CSS_SELECTOR, ".community")] == \
+        [c["label"] for c in data["communities"]]
+    Select(driver.find_element(By.ID, "kg-colour")).select_by_value("class")
+    assert drawn_colours(driver) == by_class and not legend.is_displayed()
+
+
+def test_finding_an_isolated_entity_shows_it(driver, server):
+    open_page(driver, server, lonely_graph(), "file")
+    box = driver.find_element(By.ID, "kg-search-input")
+    box.send_keys("TRB")
+    driver.find_element(By.CSS_SELECTOR, "#kg-search button").click()
+    assert driver.execute_script("return window.coopKg.network.getSelectedNodes()") == [iri("tundra")]
+    assert iri("tundra") in shown_node_ids(driver)
+    driver.find_element(By.ID, "kg-all").click()          # back to the overview, filters as set
+    assert shown_node_ids(driver) == CONNECTED
+
+
+def overlapping(labels: list[dict]) -> list[tuple[str, str]]:
+    found = []
+    for i, a in enumerate(labels):
+        for b in labels[i + 1:]:
+            if a["x"] < b["x"] + b["w"] and b["x"] < a["x"] + a["w"] and \
+                    a["y"] < b["y"] + b["h"] and b["y"] < a["y"] + a["h"]:
+                found.append((a["text"], b["text"]))
+    return found
+
+
+def labels_and_view(driver) -> tuple[list[dict], list[str]]:
+    """The labels of the last frame, and the entities whose centre is in view."""
+    driver.execute_script("window.coopKg.network.redraw()")
+    return driver.execute_script(
+        "const k = window.coopKg, n = k.network, c = n.canvas.frame.canvas;"
+        "const p = n.getPositions(n.body.nodeIndices), inside = [];"
+        "for (const id in p) { const d = n.canvasToDOM(p[id]);"
+        "  if (d.x > 0 && d.y > 0 && d.x < c.clientWidth && d.y < c.clientHeight) inside.push(id); }"
+        "return [k.labels.map((l) => ({x: l.x, y: l.y, w: l.w, h: l.h, text: l.text, id: l.id, edge: !!l.edge})),"
+        " inside];")
+
+
+def test_labels_never_overlap_and_all_show_zoomed_in(driver, server):
+    open_page(driver, server, crowd_graph(250), "file")
+    labels, inside = labels_and_view(driver)
+    entity_labels = [label for label in labels if not label["edge"]]
+    assert overlapping(labels) == []
+    assert 10 < len(entity_labels) < len(inside)               # at fit zoom: some, not all
+    size = driver.execute_script("return Object.fromEntries(window.coopKg.data.nodes.map((n) => [n.id, n.size]))")
+    hub = max(size, key=size.get)
+    assert hub in {label["id"] for label in entity_labels}      # the largest entity is named
+    font = driver.execute_script("return window.coopKg.labels[0].px")
+    assert font >= 11                                           # readable at fit zoom
+    driver.execute_script("window.coopKg.network.moveTo({position: window.coopKg.network.getPosition(arguments[0]),"
+                          " scale: 3})", hub)
+    labels, inside = labels_and_view(driver)
+    assert overlapping(labels) == []
+    assert inside and set(inside) <= {label["id"] for label in labels if not label["edge"]}
+    assert any(label["edge"] for label in labels)               # relation names too, where they fit
+
+
+def test_the_scale_bench_times_every_interaction(driver, tmp_path):
+    spec = importlib.util.spec_from_file_location("viz_scale", ROOT / "bench" / "viz_scale.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    result = bench.measure(driver, 120, tmp_path, repeats=1, idle=0.05)
+    assert result["size"] == result["drawn"] == 120
+    for name, _, _ in bench.INTERACTIONS:
+        assert 0 < result[name + "_ms"] < 10_000, name
