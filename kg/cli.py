@@ -224,14 +224,15 @@ def remove(
     documents: Annotated[list[str], typer.Argument(help="documents by file name, source path or IRI")],
     store: Annotated[Path, typer.Option("--store", "-s", help="the store directory")],
 ) -> None:
-    """Take documents out of a store (each with all its triples).
+    """Take documents out of a store (each with all its triples): all of them, or none when
+    one is not in the store.
 
     Example: kg remove old-article.txt --store corpus.db
     """
     try:
         with kg.Store.open(store) as data:
-            for document in documents:
-                out.print(f"removed: {data.remove(document)}", highlight=False)
+            removed = data.remove_all(documents)
+        out.print("\n".join(f"removed: {iri}" for iri in removed), highlight=False)
     except kg.StoreError as error:
         _fail(error, 1)
 

@@ -227,15 +227,21 @@ class Store:
 
     def remove(self, doc: str | URIRef) -> URIRef:
         """Take a document (its IRI, file name or source path) out; returns its IRI."""
+        return self.remove_all([doc])[0]
+
+    def remove_all(self, docs: list[str | URIRef]) -> list[URIRef]:
+        """Take documents out in one transaction: all of them, or none when one is not in the
+        store (the error names it); returns their IRIs."""
         if self.read_only:
             raise StoreError(f"{self.path}: opened read-only")
-        iri = self.document(doc)
-        if not self._store.contains_named_graph(ox.NamedNode(str(iri))):
-            raise StoreError(f"{doc}: no such document in the store")
-        target = ox.NamedNode(str(iri))
+        iris = [self.document(doc) for doc in docs]
+        for doc, iri in zip(docs, iris):
+            if not self._store.contains_named_graph(ox.NamedNode(str(iri))):
+                raise StoreError(f"{doc}: no such document in the store")
+        targets = [ox.NamedNode(str(iri)) for iri in dict.fromkeys(iris)]
         with self._writing():
-            self._store.update(f"{_forget(target)} ;\nDROP GRAPH {target}")
-        return iri
+            self._store.update(" ;\n".join(f"{_forget(target)} ;\nDROP GRAPH {target}" for target in targets))
+        return iris
 
     def document(self, doc: str | URIRef) -> URIRef:
         """The IRI of a document given by IRI, file name or source path."""

@@ -64,6 +64,14 @@ def test_remove_takes_out_one_document_only(store, how):
         store.remove("two.txt")
 
 
+def test_removing_several_documents_is_all_or_nothing(store):
+    with pytest.raises(StoreError, match="absent.txt: no such document"):
+        store.remove_all(["two.txt", "absent.txt"])
+    assert store.has("two.txt")  # nothing was taken out
+    assert store.remove_all(["one.txt", "two.txt"]) == [document_iri("one.txt"), document_iri("two.txt")]
+    assert len(store) == 0  # what both stated went with the second one
+
+
 def test_store_answers_like_the_graph(store, extract):
     graph = merge([document_triples(extract(ONE, name="one.txt")), document_triples(extract(TWO, name="two.txt"))])
     for entity in ("Chile", "Peru", str(CHILE)):
