@@ -84,6 +84,7 @@ def build(
 ) -> None:
     """Build the knowledge graph of documents, into a file or a store.
 
+    \b
     Example: kg build article.txt --output article.ttl
     Example: kg build articles/ --store corpus.db
     Example: kg build articles/ --store corpus.db --engine dask --scheduler tcp://10.0.0.5:8786
@@ -186,6 +187,7 @@ def query(
 ) -> None:
     """Ask the graph a SPARQL question.
 
+    \b
     Example: kg query partners-of --graph out/graph.ttl --param entity=Brunei
     Example: kg query partners-of --store corpus.db --param entity=Brunei --format json
     """
@@ -227,6 +229,7 @@ def remove(
     """Take documents out of a store (each with all its triples): all of them, or none when
     one is not in the store.
 
+    \b
     Example: kg remove old-article.txt --store corpus.db
     """
     try:
@@ -245,6 +248,7 @@ def export(
 ) -> None:
     """Write a store (or graph files) to one file; the format follows the suffix.
 
+    \b
     Example: kg export --store corpus.db --output corpus.trig
     """
     from .export import ExportError, write_graph
@@ -283,6 +287,7 @@ def serve(
     """Serve a store or graph files: a read-only SPARQL 1.1 endpoint at /sparql, a query page
     at / and the network view at /network.
 
+    \b
     Example: kg serve --store corpus.db --port 7878
     """
     from .server import Limits, serve as run_server
@@ -317,6 +322,7 @@ def push(
 ) -> None:
     """Send a store's document graphs (or graph files) to a SPARQL 1.1 server.
 
+    \b
     Example: kg push --store corpus.db --graph-store http://localhost:7878/store
     Example: kg push --store corpus.db --endpoint http://localhost:3030/kg/update
     Example: kg push --store corpus.db --graph-store http://localhost:7878/store --prune http://localhost:7878/query
@@ -348,6 +354,7 @@ def viz(
 ) -> None:
     """Write the graph as one self-contained interactive HTML page.
 
+    \b
     Example: kg viz out/graph.ttl --output out/graph.html
     Example: kg viz --store corpus.db --output corpus.html
     """
@@ -382,6 +389,7 @@ def validate(
 ) -> None:
     """Check a graph against the SHACL shapes of ontology/shapes.ttl.
 
+    \b
     Example: kg validate out/graph.ttl
     Example: kg validate --store corpus.db
     """
@@ -410,6 +418,7 @@ def evaluate(
     how often each relation rule (learned/PREDICATE: the model alone) gave a relation and
     how often it was right.
 
+    \b
     Example: kg eval --gold ../shared/gold --corpus ../shared/corpus
     """
     import json
@@ -453,6 +462,7 @@ def stats(
 ) -> None:
     """Counts per class and predicate, the most central entities, communities, components.
 
+    \b
     Example: kg stats out/graph.ttl --top 5
     Example: kg stats --store corpus.db --json
     """
@@ -492,6 +502,7 @@ def path(
     """How two entities are connected: the shortest chain of relations, with the evidence
     (sentence, document) of each step.
 
+    \b
     Example: kg path Ghana "Rural Water Resilience Programme" --graph out/graph.ttl
     Example: kg path Ghana Denmark --store corpus.db
     """
@@ -528,6 +539,7 @@ def export_network(
 ) -> None:
     """Write the entity network for network tools: GraphML or GEXF (Gephi).
 
+    \b
     Example: kg export-network out/graph.ttl --output out/network.gexf
     Example: kg export-network --store corpus.db --output corpus.graphml
     """

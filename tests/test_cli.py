@@ -58,6 +58,8 @@ def test_help_has_examples():
                     ["export", "--help"], ["serve", "--help"], ["push", "--help"]):
         result = runner.invoke(app, command)
         assert result.exit_code == 0 and "Example" in result.output
+        # each example on a line of its own, not run together by rewrapping
+        assert all(line.strip().startswith("Example:") for line in result.output.splitlines() if "Example:" in line)
 
 
 @pytest.mark.parametrize("suffix", [".rdf", ".owl", ".xml"])
