@@ -12,7 +12,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from rdflib import Graph
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from . import rdf
 from .ingest import Problem, find_files, iter_documents
@@ -345,7 +345,7 @@ class _progress:
         if not self.enabled:
             return _NoBar()
         self.progress = Progress(TextColumn("extracting"), BarColumn(), MofNCompleteColumn(),
-                                 TimeElapsedColumn(), transient=True)
+                                 TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(), transient=True)
         self.progress.start()
         task = self.progress.add_task("documents", total=self.total)
         progress = self.progress
