@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 import pytest
 from conftest import analyst_store, stop_process
-from test_server import COUNTRIES, get, labels, port_of, read_all, start_server
+from test_server import COUNTRIES, SLOW, get, labels, port_of, read_all, start_server
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +51,89 @@ def test_concurrent_clients_sending_new_query_shapes_all_get_answers(store):
             again = list(pool.map(lambda q: get(base, q), queries))
         for query, answer in zip(queries * 2, first + again):
             assert answer[0] == 200, (query, answer[2])
+    finally:
+        stop_process(process)
+
+
+def test_queries_checked_by_rdflibs_parser_on_several_threads_of_one_worker_all_get_answers(store):
+    """A worker runs several queries at once on threads, and the texts that need rdflib's
+    parser (a \\u escape, a SERVICE) must take turns with it: new shapes sent at once by 16
+    clients are all answered (200) or refused as SERVICE calls (403), never broken (400)."""
+    process, base = start_server("--store", str(store), "--workers", "16", "--timeout", "20")
+    try:
+        escaped = [q.replace("{ ?s rdfs:label ?l", f'{{ ?s rdfs:label ?l FILTER(STR(?l) != "\\u0041{i}")', 1)
+                   for i, q in enumerate(shapes(48))]
+        remote = [f"SELECT * WHERE {{ ?s rdfs:label ?l . SERVICE <http://example.org/{i}> {{ ?s ?p ?o{i} }} }}"
+                  for i in range(16)]
+        queries = [q for pair in zip(escaped, remote * 3) for q in pair]
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            answers = list(pool.map(lambda q: get(base, q), queries))
+        for query, answer in zip(queries, answers):
+            assert answer[0] == (403 if "SERVICE" in query else 200), (query, answer[2])
+    finally:
+        stop_process(process)
+
+
+def niceness_of_query_threads(server_pid: int) -> list[int]:
+    """The nice value of every thread of the server's worker processes (Linux /proc)."""
+    from pathlib import Path
+
+    values = []
+    for child in Path(f"/proc/{server_pid}/task/{server_pid}/children").read_text().split():
+        for task in Path(f"/proc/{child}/task").iterdir():
+            try:
+                fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+            except FileNotFoundError:  # the thread ended meanwhile
+                continue
+            values.append(int(fields[16]))  # field 19 of stat, counted after the name
+    return values
+
+
+def test_a_long_query_runs_at_lower_priority_and_cheap_ones_do_not(store):
+    process, base = start_server("--store", str(store), "--workers", "8", "--timeout", "3")
+    try:
+        assert get(base, COUNTRIES)[0] == 200
+        assert set(niceness_of_query_threads(process.pid)) == {0}  # cheap queries: normal priority
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            slow = pool.submit(get, base, SLOW)
+            time.sleep(1)
+            assert 10 in niceness_of_query_threads(process.pid)  # the long query, past 50 ms
+            status, _, body = get(base, COUNTRIES)  # answered meanwhile, by a thread at nice 0
+            assert status == 200 and labels(body) == ["Bolivia", "Chile", "Peru"]
+            assert slow.result(timeout=30)[0] == 503
+        deadline = time.monotonic() + 30
+        while 10 in niceness_of_query_threads(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.2)  # the worker stopped at the deadline is replaced
+        assert set(niceness_of_query_threads(process.pid)) == {0}
+    finally:
+        stop_process(process)
+
+
+def test_queries_sharing_a_worker_with_one_stopped_at_its_deadline_are_answered(store):
+    """A query past its deadline is stopped by killing its worker process; the other queries
+    that worker was running are sent again to another one and answered."""
+    medium = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g rdfs:label ?h }"
+    process, base = start_server("--store", str(store), "--workers", "4", "--timeout", "3")
+    try:
+        expected = get(base, medium)
+        assert expected[0] == 200
+        stop_at = time.monotonic() + 5
+
+        def client() -> list:
+            answers = []
+            while time.monotonic() < stop_at:
+                answers.append(get(base, medium))
+            return answers
+
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            slow = pool.submit(get, base, SLOW)  # stopped at 3 s, with mediums beside it
+            time.sleep(0.2)
+            clients = [pool.submit(client) for _ in range(3)]
+            answers = [answer for c in clients for answer in c.result(timeout=60)]
+            assert slow.result(timeout=30)[0] == 503
+        assert len(answers) > 3
+        assert all(answer[0] == 200 and answer[2] == expected[2] for answer in answers), \
+            [a[2] for a in answers if a[0] != 200]
     finally:
         stop_process(process)
 
