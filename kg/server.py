@@ -793,6 +793,22 @@ async def _read_body(request: Request, limits: Limits) -> bytes:
     return bytes(body)
 
 
+# the SPARQL 1.1 Protocol's parameters, and format= (as Fuseki and Oxigraph take it)
+ENDPOINT_PARAMETERS = ("query", "update", "default-graph-uri", "named-graph-uri", "format")
+PAGE_PARAMETERS = ("query", "params", "canned")  # what the query page's form and links send
+
+
+def _unknown_parameters(params: dict[str, list[str]], known: tuple[str, ...], taker: str) -> Response | None:
+    """A 400 naming the first parameter not in `known` (a misspelt one would otherwise be
+    ignored without a word), or None."""
+    unknown = sorted(name for name in params if name not in known)
+    if not unknown:
+        return None
+    return _error(HTTPStatus.BAD_REQUEST, f"unknown parameter {unknown[0]!r}"
+                  f"{f' (and {len(unknown) - 1} more)' if len(unknown) > 1 else ''}; "
+                  f"{taker} takes {', '.join(known)}")
+
+
 def make_app(endpoint: Endpoint) -> Starlette:
     """The ASGI application: /sparql (and /query), the query page and the network page."""
     limits = endpoint.limits
@@ -823,6 +839,8 @@ def make_app(endpoint: Endpoint) -> Starlette:
             else:
                 return _error(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "send application/sparql-query, "
                               "application/sparql-update or application/x-www-form-urlencoded")
+        if refused := _unknown_parameters(params, ENDPOINT_PARAMETERS, "the SPARQL endpoint"):
+            return refused
         if "update" in params:
             return await update(request, params["update"], post)
         queries = params.get("query", [])
@@ -859,6 +877,8 @@ def make_app(endpoint: Endpoint) -> Starlette:
 
     async def page(request: Request) -> Response:
         params = parse_qs(request.url.query, keep_blank_values=True)
+        if refused := _unknown_parameters(params, PAGE_PARAMETERS, "the query page"):
+            return refused
         return await run_in_threadpool(_page, endpoint, params)
 
     async def network(request: Request) -> Response:

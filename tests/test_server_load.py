@@ -138,13 +138,15 @@ def test_queries_sharing_a_worker_with_one_stopped_at_its_deadline_are_answered(
         stop_process(process)
 
 
-def test_a_negative_content_length_is_refused_at_once(store):
+@pytest.mark.parametrize("length", [b"Content-Length: -1", b"Content-Length: abc", b"Content-Length: +5",
+                                    b"Content-Length: 5\r\nContent-Length: 60000"])
+def test_a_negative_or_malformed_content_length_is_refused_at_once(store, length):
     """Item 2: "Content-Length: -1" got past the body cap, and the server read to the end."""
     process, base = start_server("--store", str(store), "--workers", "1", "--max-body-kb", "4")
     try:
         sock = socket.create_connection(("127.0.0.1", port_of(base)))
         sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
-                     b"Content-Length: -1\r\n\r\nSELECT * WHERE { ?s ?p ?o } LIMIT 1 #" + b"x" * 60000)
+                     + length + b"\r\n\r\nSELECT * WHERE { ?s ?p ?o } LIMIT 1 #" + b"x" * 60000)
         started = time.monotonic()
         answer = read_all(sock, timeout=5)
         assert answer.startswith(b"HTTP/1.1 400") and time.monotonic() - started < 5
