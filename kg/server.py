@@ -167,7 +167,7 @@ def _worker_main(sock: socket.socket, source: tuple[str, str], limits: Limits, c
     kind, location = source
     try:
         if kind == "store":
-            store = ox.Store.read_only(location)
+            store = _open_read_only(location)
         else:
             store = ox.Store()
             store.load(path=location, format=ox.RdfFormat.N_TRIPLES)
@@ -207,8 +207,8 @@ class _QueryThreads:
     has its thread's scheduling priority lowered (nice DEMOTED_NICE): on a busy machine the
     server's event loop and the cheap queries then come first, and a long query takes what CPU
     is left, as an expensive query should. The priority of a thread cannot be raised again
-    (without privileges), so a demoted thread ends after its query and a fresh one takes its
-    place."""
+    (without privileges), so a demoted thread ends after its query and the watching thread
+    starts a fresh one (a thread inherits the priority of the thread that starts it)."""
 
     DEMOTE_AFTER_S = 0.05
     DEMOTED_NICE = 10
@@ -218,6 +218,7 @@ class _QueryThreads:
         self.tasks: queue.SimpleQueue = queue.SimpleQueue()
         self.started: dict[int, float] = {}  # native thread id -> when its current query began
         self.demoted: set[int] = set()
+        self.ended = 0  # demoted threads that ended, not yet replaced
         self.lock = threading.Lock()
         for _ in range(count):
             self._add_thread()
@@ -240,17 +241,19 @@ class _QueryThreads:
             finally:
                 with self.lock:
                     del self.started[me]
-                    demoted = me in self.demoted
-                    self.demoted.discard(me)
-            if demoted:
-                self._add_thread()
-                return
+                    if me in self.demoted:
+                        self.demoted.discard(me)
+                        self.ended += 1
+                        return
 
     def _watch(self) -> None:
         while True:
             time.sleep(self.DEMOTE_AFTER_S / 2)
             now = time.monotonic()
             with self.lock:
+                for _ in range(self.ended):
+                    self._add_thread()
+                self.ended = 0
                 for thread, began in self.started.items():
                     if thread not in self.demoted and now - began > self.DEMOTE_AFTER_S:
                         try:
@@ -258,6 +261,21 @@ class _QueryThreads:
                         except OSError:
                             pass
                         self.demoted.add(thread)
+
+
+def _open_read_only(location: str, attempts: int = 20):
+    """The store opened read-only. With updates allowed, the server writes to it, and RocksDB may
+    be compacting after an update: a file the manifest lists can vanish while it is being
+    opened. Opened again a moment later, the store is whole."""
+    import pyoxigraph as ox
+
+    for attempt in range(attempts):
+        try:
+            return ox.Store.read_only(location)
+        except (OSError, RuntimeError) as err:  # pyoxigraph gives RocksDB's "Corruption" as RuntimeError
+            if "No such file" not in str(err) or attempt == attempts - 1:
+                raise
+            time.sleep(0.05)
 
 
 def _run_query(store, text: str, accept: str, requested: str | None, limits: Limits,
@@ -419,10 +437,15 @@ class QueryRunner:
     def __init__(self, source: tuple[str, str], limits: Limits) -> None:
         self.source = source
         self.limits = limits
-        self.context = multiprocessing.get_context("spawn")
-        # two processes at least, so that one stopped at a deadline leaves another answering
-        # while its replacement starts
-        self.processes = min(limits.workers, max(2, -(-limits.workers // self.QUERIES_PER_PROCESS)))
+        # workers are forked from a server process that has imported what they need: a new one
+        # (after one was stopped) is ready in milliseconds, not the second that starting
+        # Python and importing takes; that process has no threads and no store open
+        self.context = multiprocessing.get_context("forkserver")
+        self.context.set_forkserver_preload(["kg.server", "kg.query", "pyoxigraph"])
+        # one process more than needed, and two at least, so that one stopped at a deadline
+        # leaves room for every query while its replacement starts
+        needed = -(-limits.workers // self.QUERIES_PER_PROCESS)
+        self.processes = min(limits.workers, max(2, needed + 1 if needed > 1 else needed))
         self.concurrency = -(-limits.workers // self.processes)  # queries a process runs at once
         self.generation = 0
         self.workers: list[_Worker] = []
@@ -540,7 +563,11 @@ class QueryRunner:
         """After the store changed: new workers that see the change take every query from now
         on; the old ones finish what they run, then stop."""
         self.generation += 1
-        fresh = await asyncio.get_running_loop().run_in_executor(None, self._start, self.processes)
+        try:
+            fresh = await asyncio.get_running_loop().run_in_executor(None, self._start, self.processes)
+        except RuntimeError:
+            self.generation -= 1  # the workers there are go on answering
+            raise
         old, self.workers = self.workers, fresh
         for worker in old:
             if not worker.calls:
@@ -674,7 +701,11 @@ class Endpoint:
         """Apply a SPARQL update to the store in one transaction; queries see it afterwards."""
         await run_in_threadpool(self._write, text)
         self._network = None
-        await self.runner.refresh()
+        try:
+            await self.runner.refresh()
+        except RuntimeError as err:  # the old workers go on answering, without the change
+            raise QueryRefused(HTTPStatus.INTERNAL_SERVER_ERROR, f"the update was applied, but queries do "
+                               f"not see it yet: {err}") from None
 
     def _write(self, text: str) -> None:
         from .query import sparql_prefixes
