@@ -397,8 +397,7 @@ class _Worker:
         if self.on_lost is not None:
             self.on_lost(self)
 
-    def send(self, call: int, message: tuple, future: asyncio.Future) -> None:
-        self.calls[call] = future
+    def send(self, call: int, message: tuple) -> None:
         data = pickle.dumps((call, *message), protocol=pickle.HIGHEST_PROTOCOL)
         self._writer.write(_FRAME_HEAD.pack(len(data)) + data)
 
@@ -475,26 +474,48 @@ class QueryRunner:
         async with self._condition():
             self._condition().notify_all()
 
-    def _pick(self, alone: bool) -> _Worker | None:
-        running = sum(len(w.calls) for w in self.workers)
-        usable = [w for w in self.workers if not w.lost and not w.exclusive and w.generation == self.generation
-                  and len(w.calls) < self.concurrency and running < self.limits.workers]
-        if alone:
-            usable = [w for w in usable if not w.calls]
+    def _usable(self, worker: _Worker) -> bool:
+        return not worker.lost and not worker.exclusive and worker.generation == self.generation
+
+    def _pick(self) -> _Worker | None:
+        """The least busy worker with a free place, if the cap on queries at once allows one."""
+        if sum(len(w.calls) for w in self.workers) >= self.limits.workers:
+            return None
+        usable = [w for w in self.workers if self._usable(w) and len(w.calls) < self.concurrency]
         return min(usable, key=lambda w: len(w.calls), default=None)
 
-    async def _acquire(self, deadline: float, alone: bool) -> _Worker:
+    async def _acquire(self, deadline: float, alone: bool, call: int, future: asyncio.Future) -> _Worker:
+        """A worker with a free place, which `call` takes at once (before any wait for the worker's
+        socket, so that no other query counts that place as free). A query to run `alone` reserves
+        the least busy worker, which takes no other query meanwhile, and waits for it to empty."""
         loop = asyncio.get_running_loop()
+        reserved: _Worker | None = None
         async with self._condition():
-            while (worker := self._pick(alone)) is None:
-                remaining = deadline - loop.time()
-                if remaining <= 0:
-                    raise QueryRefused(HTTPStatus.SERVICE_UNAVAILABLE, "every worker is busy; try again")
-                try:
-                    await asyncio.wait_for(self._condition().wait(), remaining)
-                except TimeoutError:
-                    pass
-            worker.exclusive = alone
+            try:
+                while True:
+                    if reserved is not None and reserved.lost:
+                        reserved = None
+                    if alone and reserved is None:
+                        reserved = min((w for w in self.workers if self._usable(w)),
+                                       key=lambda w: len(w.calls), default=None)
+                        if reserved is not None:
+                            reserved.exclusive = True
+                    worker = (reserved if reserved is not None and not reserved.calls else None) if alone \
+                        else self._pick()
+                    if worker is not None:
+                        break
+                    remaining = deadline - loop.time()
+                    if remaining <= 0:
+                        raise QueryRefused(HTTPStatus.SERVICE_UNAVAILABLE, "every worker is busy; try again")
+                    try:
+                        await asyncio.wait_for(self._condition().wait(), remaining)
+                    except TimeoutError:
+                        pass
+            except BaseException:
+                if reserved is not None:
+                    reserved.exclusive = False
+                raise
+            worker.calls[call] = future
         if worker._writer is None:
             worker.on_lost = self._lost
             await worker.attach()
@@ -505,6 +526,7 @@ class QueryRunner:
             self.workers.remove(worker)
             if worker.generation == self.generation:
                 asyncio.get_running_loop().create_task(self._replace())
+        asyncio.get_running_loop().create_task(self._notify())  # a query waiting for it chooses again
 
     async def _release(self, worker: _Worker) -> None:
         worker.exclusive = False
@@ -532,20 +554,21 @@ class QueryRunner:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.limits.timeout_s
         alone = False  # whether this query is suspected of having killed a worker
+        stopped = QueryRefused(HTTPStatus.SERVICE_UNAVAILABLE, f"the query did not finish within "
+                               f"{self.limits.timeout_s:g} s and was stopped")
         while True:
-            worker = await self._acquire(deadline, alone)
-            future = loop.create_future()
+            call, future = next(self._calls), loop.create_future()
+            worker = await self._acquire(deadline, alone, call, future)
             try:
-                if deadline <= loop.time():  # (after waiting for a worker) not worth starting
-                    raise QueryRefused(HTTPStatus.SERVICE_UNAVAILABLE, "every worker is busy; try again")
-                worker.send(next(self._calls), (text, accept, requested), future)
+                worker.send(call, (text, accept, requested))
                 status, payload = await asyncio.wait_for(future, max(0.0, deadline - loop.time()))
                 break
             except TimeoutError:
                 worker.kill_for_deadline()
-                raise QueryRefused(HTTPStatus.SERVICE_UNAVAILABLE, f"the query did not finish within "
-                                   f"{self.limits.timeout_s:g} s and was stopped") from None
+                raise stopped from None
             except _WorkerLost as lost:
+                if lost.innocent and deadline <= loop.time():
+                    raise stopped from None  # its own time ran out with the other query's
                 if lost.innocent:
                     continue
                 if alone or lost.company == 0:
@@ -553,6 +576,7 @@ class QueryRunner:
                                        "(out of memory?) and was abandoned") from None
                 alone = True
             finally:
+                worker.calls.pop(call, None)
                 await self._release(worker)
         if status == "ok":
             return payload
