@@ -161,6 +161,7 @@ def run_level(port: int, clients: int, seconds: float, docs: int) -> dict:
                     latencies.append(elapsed)
 
     threads = [threading.Thread(target=client, args=(seed,)) for seed in range(clients)]
+    load_before = os.getloadavg()[0]
     started = time.monotonic()
     for thread in threads:
         thread.start()
@@ -173,7 +174,8 @@ def run_level(port: int, clients: int, seconds: float, docs: int) -> dict:
         return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000 if latencies else float("nan")
 
     return {"clients": clients, "requests": sum(outcomes.values()), "ok_per_s": len(latencies) / wall,
-            "p50": percentile(0.50), "p95": percentile(0.95), "p99": percentile(0.99), "outcomes": outcomes}
+            "p50": percentile(0.50), "p95": percentile(0.95), "p99": percentile(0.99), "outcomes": outcomes,
+            "load": (load_before, os.getloadavg()[0])}
 
 
 def serve_commands(store: Path, port: int) -> dict[str, list[str]]:
@@ -228,7 +230,8 @@ def main() -> int:
 def format_row(name: str, level: dict) -> str:
     outcomes = ", ".join(f"{k}: {v}" for k, v in sorted(level["outcomes"].items()))
     return (f"| {name} | {level['clients']} | {level['requests']:,} | {level['ok_per_s']:.1f} | "
-            f"{level['p50']:.0f} | {level['p95']:.0f} | {level['p99']:.0f} | {outcomes} |")
+            f"{level['p50']:.0f} | {level['p95']:.0f} | {level['p99']:.0f} | {outcomes} | "
+            f"{level['load'][0]:.1f} → {level['load'][1]:.1f} |")
 
 
 def write(args, results: dict[str, list[dict]]) -> None:
@@ -240,9 +243,11 @@ def write(args, results: dict[str, list[dict]]) -> None:
              "Oxigraph a thread per request; both with a 10 s query time limit. Outcomes: `200 cut short` "
              "is an answer whose body is not whole SPARQL JSON (Oxigraph's answer to a query stopped at its "
              "time limit), `503 time limit` a query stopped at kg's time limit, `503 busy` one that found "
-             "every worker busy until then, `reset` a connection dropped.", "",
-             "| server | clients | requests | answered/s | p50 ms | p95 ms | p99 ms | outcomes |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+             "every worker busy until then, `reset` a connection dropped. `load`: the machine's load "
+             f"average (1 min) as the level began and ended, on {os.cpu_count()} cores shared with other "
+             "work: the servers and the clients compete for them with whatever else runs.", "",
+             "| server | clients | requests | answered/s | p50 ms | p95 ms | p99 ms | outcomes | load |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |"]
     for name, levels in results.items():
         lines += [format_row(name, level) for level in levels]
     lines.append("")
@@ -258,9 +263,9 @@ def write(args, results: dict[str, list[dict]]) -> None:
                      f"{outcomes.get('503 time limit', 0)} stopped at the time limit, {other} other "
                      f"(resets, busy, errors; target 0 for 4xx and other)")
     lines += ["", "How kg keeps up: the event loop sends each query over a socket to a worker process, which "
-              "runs it on a thread of its own (Oxigraph lets go of the GIL while it evaluates), up to 8 a "
+              "runs it on a thread of its own (Oxigraph lets go of the GIL while it evaluates), up to 4 a "
               "process, so a cheap query never waits for an expensive one to end. A query still running "
-              "after 50 ms has its thread's priority lowered (nice 10): on a busy machine the event loop "
+              "after 50 ms has its thread's priority lowered (nice 14): on a busy machine the event loop "
               "and the cheap queries come first. A query past the time limit is stopped by killing its "
               "process, and the other queries in it are sent again to another worker. The price: on a "
               "machine short of CPU, expensive queries get what is left and may reach the time limit, "

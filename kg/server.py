@@ -211,7 +211,7 @@ class _QueryThreads:
     starts a fresh one (a thread inherits the priority of the thread that starts it)."""
 
     DEMOTE_AFTER_S = 0.05
-    DEMOTED_NICE = 10
+    DEMOTED_NICE = 14
 
     def __init__(self, count: int, run) -> None:
         self.run = run
@@ -431,7 +431,7 @@ class QueryRunner:
     else (its memory cap), the queries it held are each sent again alone to a worker of their
     own, so that only the one that kills a worker a second time is refused."""
 
-    QUERIES_PER_PROCESS = 8
+    QUERIES_PER_PROCESS = 4
 
     def __init__(self, source: tuple[str, str], limits: Limits) -> None:
         self.source = source

@@ -103,7 +103,7 @@ def test_a_long_query_runs_at_lower_priority_and_cheap_ones_do_not(store):
         with ThreadPoolExecutor(max_workers=1) as pool:
             running = pool.submit(get, base, long)
             time.sleep(0.5)
-            assert 10 in niceness_of_worker_threads(process.pid)  # the long query, past 50 ms
+            assert max(niceness_of_worker_threads(process.pid)) > 0  # the long query, past 50 ms
             status, _, body = get(base, COUNTRIES)  # answered meanwhile, by a thread at nice 0
             assert status == 200 and labels(body) == ["Bolivia", "Chile", "Peru"]
             assert running.result(timeout=60)[0] == 200
