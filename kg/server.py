@@ -24,8 +24,8 @@ so that the event loop and the cheap queries come first. The worker also checks 
 (syntax, updates, SERVICE) before running it: the check uses rdflib's parser, which is built on
 pyparsing and is not safe to use from several threads at once, so the texts that need it take
 turns. Results are written through a size cap, so an answer is whole or refused, never cut
-short. SERVICE clauses are refused (unless their endpoint
-is allowed), judged on the parsed algebra; request bodies are capped. Updates are refused,
+short. SERVICE clauses are refused (unless their endpoint is allowed), judged on the parsed
+algebra; request bodies are capped. Updates are refused,
 unless the server was started with a token (kg serve --store DIR --allow-update --token TOKEN):
 then a POST of application/sparql-update or an update= form carrying "Authorization: Bearer
 TOKEN" is applied to the store, in one transaction, and the workers reopen the store to see it.
@@ -450,7 +450,6 @@ class QueryRunner:
         self.workers: list[_Worker] = []
         self._calls = itertools.count()
         self._changed: asyncio.Condition | None = None  # a slot was freed or a worker joined
-        self._starting = 0
         self.workers = self._start(self.processes)
 
     def _start(self, count: int) -> list[_Worker]:
