@@ -14,13 +14,18 @@ its body, so a client trickling a byte at a time cannot hold a connection for ev
 
 Every query runs in a worker process, never in the server: the worker opens the store
 read-only (or loads the graph files), lives under an address-space cap (RLIMIT_AS), and is
-killed when the query passes its deadline, a fresh one taking its place. Oxigraph has no query
-time limit of its own, so this is what keeps one careless query from taking the machine down.
-The worker also checks the query (syntax, updates, SERVICE) before running it: the check uses
-rdflib's parser, which is built on pyparsing and is not safe to use from several threads at
-once, and a worker answers one query at a time. Results are written through a size cap, so an
-answer is whole or refused, never cut short. SERVICE clauses are refused (unless their endpoint
-is allowed), judged on the parsed algebra; request bodies are capped. Updates are refused,
+killed when a query in it passes its deadline, a fresh one taking its place (the other queries
+it held are sent again to another worker). Oxigraph stops a query at its time limit only where
+it checks for it, so this is what keeps one careless query from taking the machine down. The
+event loop sends queries to the workers over sockets, without a thread in between; a worker runs
+several at once on threads (Oxigraph lets go of the GIL while it evaluates), so a cheap query
+does not wait for an expensive one to end, and a query running long is given a lower priority
+so that the event loop and the cheap queries come first. The worker also checks the query
+(syntax, updates, SERVICE) before running it: the check uses rdflib's parser, which is built on
+pyparsing and is not safe to use from several threads at once, so the texts that need it take
+turns. Results are written through a size cap, so an answer is whole or refused, never cut
+short. SERVICE clauses are refused (unless their endpoint is allowed), judged on the parsed
+algebra; request bodies are capped. Updates are refused,
 unless the server was started with a token (kg serve --store DIR --allow-update --token TOKEN):
 then a POST of application/sparql-update or an update= form carrying "Authorization: Bearer
 TOKEN" is applied to the store, in one transaction, and the workers reopen the store to see it.
@@ -32,11 +37,14 @@ import hashlib
 import hmac
 import html
 import io
+import itertools
 import json
 import multiprocessing
+import os
+import pickle
 import queue
 import socket
-import sys
+import struct
 import threading
 import time
 from dataclasses import dataclass, field
@@ -44,6 +52,7 @@ from http import HTTPStatus
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode
 
+import anyio.from_thread
 import h11
 import uvicorn
 from starlette.applications import Starlette
@@ -74,8 +83,8 @@ class Limits:
     timeout_s: float = 10.0
     max_result_bytes: int = 16 * 1024 * 1024
     max_body_bytes: int = 64 * 1024
-    memory_mb: int = 2048
-    workers: int = 2
+    memory_mb: int = 2048  # address space of a worker process (shared by the queries it runs)
+    workers: int = 2  # queries run at once, in processes of at most QueryRunner.QUERIES_PER_PROCESS
     allow_service: frozenset[str] = field(default_factory=frozenset)  # "*" allows every endpoint
     update_token: str | None = None  # updates are allowed only with this bearer token
     read_s: float = 10.0  # a request's head, and then its body, must arrive within this time
@@ -94,6 +103,34 @@ class QueryRefused(Exception):
 
 
 # -- the worker process -------------------------------------------------------------------------
+#
+# The server and a worker speak over a socket pair in frames: 4 bytes of length, then a pickle.
+# The server sends (call id, query, Accept, format=); the worker answers (call id, "ok", (media,
+# answer)) or (call id, "refused", (status, message)), in the order its queries finish.
+
+_FRAME_HEAD = struct.Struct("!I")
+
+
+def _send_frame(sock: socket.socket, message) -> None:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    sock.sendall(_FRAME_HEAD.pack(len(data)) + data)
+
+
+def _recv_exactly(sock: socket.socket, size: int) -> bytes:
+    chunks, missing = [], size
+    while missing:
+        chunk = sock.recv(min(missing, 1 << 20))
+        if not chunk:
+            raise EOFError
+        chunks.append(chunk)
+        missing -= len(chunk)
+    return b"".join(chunks)
+
+
+def _recv_frame(sock: socket.socket):
+    (size,) = _FRAME_HEAD.unpack(_recv_exactly(sock, _FRAME_HEAD.size))
+    return pickle.loads(_recv_exactly(sock, size))
+
 
 class _CappedBuffer(io.RawIOBase):
     def __init__(self, limit: int) -> None:
@@ -110,8 +147,14 @@ class _CappedBuffer(io.RawIOBase):
         return len(chunk)
 
 
-def _worker_main(conn, source: tuple[str, str], limits: Limits) -> None:
-    """Runs in its own process: answer queries from `conn`, one at a time, until it closes."""
+# rdflib's parser (pyparsing) is not safe to use from several threads at once, and a worker runs
+# several queries on threads: the few texts that need it take turns
+_RDFLIB_PARSER = threading.Lock()
+
+
+def _worker_main(sock: socket.socket, source: tuple[str, str], limits: Limits, concurrency: int) -> None:
+    """Runs in its own process: answer the queries arriving on `sock`, up to `concurrency` at
+    once on threads (Oxigraph lets go of the GIL while it evaluates), until the server closes it."""
     import resource
 
     import pyoxigraph as ox
@@ -124,28 +167,115 @@ def _worker_main(conn, source: tuple[str, str], limits: Limits) -> None:
     kind, location = source
     try:
         if kind == "store":
-            store = ox.Store.read_only(location)
+            store = _open_read_only(location)
         else:
             store = ox.Store()
             store.load(path=location, format=ox.RdfFormat.N_TRIPLES)
     except Exception as err:
-        conn.send(("failed", f"{type(err).__name__}: {err}"))
+        _send_frame(sock, ("failed", f"{type(err).__name__}: {err}"))
         return
-    conn.send(("ready", None))
     prefixes = sparql_prefixes()
+    sending = threading.Lock()
+
+    def answer(call: int, text: str, accept: str, requested: str | None) -> None:
+        try:
+            reply = (call, "ok", _run_query(store, text, accept, requested, limits, prefixes))
+        except QueryRefused as refused:
+            reply = (call, "refused", (int(refused.status), str(refused)))
+        except MemoryError:
+            reply = (call, "refused", (500, "the query needs more memory than a worker may use"))
+        except Exception as err:  # an evaluation error ends this query, not the worker
+            reply = (call, "refused", (500, f"{type(err).__name__}: {err}"))
+        try:
+            with sending:
+                _send_frame(sock, reply)
+        except OSError:  # the server is gone
+            os._exit(0)
+
+    threads = _QueryThreads(concurrency, answer)
+    _send_frame(sock, ("ready", None))
     while True:
         try:
-            text, accept, requested = conn.recv()
-        except EOFError:
-            return
+            task = _recv_frame(sock)
+        except (EOFError, OSError):
+            os._exit(0)  # the server closed the socket: queries under way are of no use to anyone
+        threads.submit(task)
+
+
+class _QueryThreads:
+    """The threads of a worker that run its queries. A query still running after DEMOTE_AFTER_S
+    has its thread's scheduling priority lowered (nice DEMOTED_NICE): on a busy machine the
+    server's event loop and the cheap queries then come first, and a long query takes what CPU
+    is left, as an expensive query should. The priority of a thread cannot be raised again
+    (without privileges), so a demoted thread ends after its query and the watching thread
+    starts a fresh one (a thread inherits the priority of the thread that starts it)."""
+
+    DEMOTE_AFTER_S = 0.05
+    DEMOTED_NICE = 14
+
+    def __init__(self, count: int, run) -> None:
+        self.run = run
+        self.tasks: queue.SimpleQueue = queue.SimpleQueue()
+        self.started: dict[int, float] = {}  # native thread id -> when its current query began
+        self.demoted: set[int] = set()
+        self.ended = 0  # demoted threads that ended, not yet replaced
+        self.lock = threading.Lock()
+        for _ in range(count):
+            self._add_thread()
+        threading.Thread(target=self._watch, daemon=True).start()
+
+    def submit(self, task: tuple) -> None:
+        self.tasks.put(task)
+
+    def _add_thread(self) -> None:
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        me = threading.get_native_id()
+        while True:
+            task = self.tasks.get()
+            with self.lock:
+                self.started[me] = time.monotonic()
+            try:
+                self.run(*task)
+            finally:
+                with self.lock:
+                    del self.started[me]
+                    if me in self.demoted:
+                        self.demoted.discard(me)
+                        self.ended += 1
+                        return
+
+    def _watch(self) -> None:
+        while True:
+            time.sleep(self.DEMOTE_AFTER_S / 2)
+            now = time.monotonic()
+            with self.lock:
+                for _ in range(self.ended):
+                    self._add_thread()
+                self.ended = 0
+                for thread, began in self.started.items():
+                    if thread not in self.demoted and now - began > self.DEMOTE_AFTER_S:
+                        try:
+                            os.setpriority(os.PRIO_PROCESS, thread, self.DEMOTED_NICE)
+                        except OSError:
+                            pass
+                        self.demoted.add(thread)
+
+
+def _open_read_only(location: str, attempts: int = 20):
+    """The store opened read-only. With updates allowed, the server writes to it, and RocksDB may
+    be compacting after an update: a file the manifest lists can vanish while it is being
+    opened. Opened again a moment later, the store is whole."""
+    import pyoxigraph as ox
+
+    for attempt in range(attempts):
         try:
-            conn.send(("ok", _run_query(store, text, accept, requested, limits, prefixes)))
-        except QueryRefused as refused:
-            conn.send(("refused", (int(refused.status), str(refused))))
-        except MemoryError:
-            conn.send(("refused", (500, "the query needs more memory than a worker may use")))
-        except Exception as err:  # an evaluation error ends this query, not the worker
-            conn.send(("refused", (500, f"{type(err).__name__}: {err}")))
+            return ox.Store.read_only(location)
+        except (OSError, RuntimeError) as err:  # pyoxigraph gives RocksDB's "Corruption" as RuntimeError
+            if "No such file" not in str(err) or attempt == attempts - 1:
+                raise
+            time.sleep(0.05)
 
 
 def _run_query(store, text: str, accept: str, requested: str | None, limits: Limits,
@@ -158,11 +288,14 @@ def _run_query(store, text: str, accept: str, requested: str | None, limits: Lim
     # the full parse costs milliseconds, so it is kept for texts that could hold a SERVICE
     # (Oxigraph reads no \u escapes in keywords; such a text is parsed fully all the same)
     if mentions_service(text) or "\\u" in text.lower():
-        inspect_query(text, limits.allow_service)
+        with _RDFLIB_PARSER:
+            inspect_query(text, limits.allow_service)
     try:
         answer = store.query(text, prefixes=prefixes)  # the store's merged default graph
     except SyntaxError as err:
-        if _is_update(text):
+        with _RDFLIB_PARSER:
+            update = _is_update(text)
+        if update:
             raise QueryRefused(HTTPStatus.FORBIDDEN, "this endpoint is read-only: updates are refused") from None
         raise QueryRefused(HTTPStatus.BAD_REQUEST, f"SPARQL syntax error: {err}") from None
     graph = isinstance(answer, ox.QueryTriples)
@@ -188,51 +321,140 @@ def _is_update(text: str) -> bool:
     return True
 
 
+# -- the pool of workers, seen from the server's event loop ----------------------------------------
+
+class _WorkerLost(Exception):
+    """A worker ended with this query in it: killed because another query in it passed its
+    deadline (`innocent`), or it died (out of memory, most likely) with `company` other queries."""
+
+    def __init__(self, innocent: bool, company: int) -> None:
+        super().__init__("worker lost")
+        self.innocent = innocent
+        self.company = company
+
+
 class _Worker:
-    def __init__(self, context, source, limits: Limits, generation: int = 0) -> None:
+    def __init__(self, context, source: tuple[str, str], limits: Limits, concurrency: int,
+                 generation: int) -> None:
         self.generation = generation  # the store's version this worker opened
-        self.conn, child = context.Pipe()
-        self.process = context.Process(target=_worker_main, daemon=True, args=(child, source, limits))
+        self.sock, child = socket.socketpair()
+        self.process = context.Process(target=_worker_main, daemon=True,
+                                       args=(child, source, limits, concurrency))
         self.process.start()
         child.close()
+        self.calls: dict[int, asyncio.Future] = {}  # queries sent and not yet answered
+        self.exclusive = False  # running a query suspected of killing its last worker, alone
+        self.lost = False  # killed or dead: takes no more queries
+        self.on_lost = None  # called once in the event loop when the worker has gone
+        self._killed_for_deadline = False
+        self._writer: asyncio.StreamWriter | None = None
+        self._attaching: asyncio.Task | None = None
 
     def wait_ready(self, timeout: float = 60.0) -> None:
-        """Wait until the worker has opened the data; raise RuntimeError if it cannot."""
-        deadline = time.monotonic() + timeout
+        """Wait (blocking) until the worker has opened the data; raise RuntimeError if it cannot."""
         message = f"not ready after {timeout:g} s"
+        self.sock.settimeout(timeout)
         try:
-            while time.monotonic() < deadline:
-                if self.conn.poll(0.25):
-                    status, message = self.conn.recv()
-                    if status == "ready":
-                        return
-                    break
-                if not self.process.is_alive():
-                    raise EOFError
+            status, detail = _recv_frame(self.sock)
+            if status == "ready":
+                self.sock.settimeout(None)
+                return
+            message = detail
+        except TimeoutError:
+            pass
         except (EOFError, OSError):
             message = "it exited while starting (is --memory-mb too low?)"
         self.stop()
         raise RuntimeError(f"a query worker could not start: {message}")
 
+    async def attach(self) -> None:
+        """Start reading answers in the event loop (before the first query is sent; the
+        first caller does it, the others wait for it)."""
+        if self._attaching is None:
+            self._attaching = asyncio.get_running_loop().create_task(self._attach())
+        await asyncio.shield(self._attaching)
+
+    async def _attach(self) -> None:
+        reader, self._writer = await asyncio.open_unix_connection(sock=self.sock)
+        self._reading = asyncio.get_running_loop().create_task(self._read_answers(reader))
+
+    async def _read_answers(self, reader: asyncio.StreamReader) -> None:
+        try:
+            while True:
+                (size,) = _FRAME_HEAD.unpack(await reader.readexactly(_FRAME_HEAD.size))
+                call, status, payload = pickle.loads(await reader.readexactly(size))
+                future = self.calls.pop(call, None)
+                if future is not None and not future.done():
+                    future.set_result((status, payload))
+        except (asyncio.IncompleteReadError, OSError):
+            pass
+        self.lost = True
+        self.stop()
+        calls, self.calls = self.calls, {}
+        for future in calls.values():
+            if not future.done():
+                future.set_exception(_WorkerLost(self._killed_for_deadline, len(calls) - 1))
+        if self.on_lost is not None:
+            self.on_lost(self)
+
+    def send(self, call: int, message: tuple) -> None:
+        data = pickle.dumps((call, *message), protocol=pickle.HIGHEST_PROTOCOL)
+        self._writer.write(_FRAME_HEAD.pack(len(data)) + data)
+
+    def kill_for_deadline(self) -> None:
+        """A query in this worker passed its deadline: the worker goes, and the other queries in
+        it are sent again elsewhere (they only read, so running them again is safe)."""
+        self._killed_for_deadline = True
+        self.lost = True
+        self.stop()
+
     def stop(self) -> None:
-        self.process.kill()
+        if self.process.is_alive():
+            self.process.kill()
         self.process.join(timeout=5)
-        self.conn.close()
+        try:
+            if self._writer is not None:
+                self._writer.close()
+                return
+        except RuntimeError:  # its event loop has ended (the server stopped)
+            pass
+        self.sock.close()
 
 
 class QueryRunner:
-    """A pool of worker processes; each query gets one worker, a deadline and caps."""
+    """Worker processes that run the queries; each query gets a deadline and caps.
+
+    `limits.workers` queries run at once, spread over processes of at most QUERIES_PER_PROCESS
+    queries each, on threads: a cheap query never waits for an expensive one to finish, only
+    for a free thread. A query past its deadline is stopped by killing its process; the other
+    queries that were in it are sent again to another worker. When a worker dies of something
+    else (its memory cap), the queries it held are each sent again alone to a worker of their
+    own, so that only the one that kills a worker a second time is refused."""
+
+    QUERIES_PER_PROCESS = 4
 
     def __init__(self, source: tuple[str, str], limits: Limits) -> None:
         self.source = source
         self.limits = limits
-        self.context = multiprocessing.get_context("spawn")
-        self.idle: queue.Queue[_Worker] = queue.Queue()
+        # workers are forked from a server process that has imported what they need: a new one
+        # (after one was stopped) is ready in milliseconds, not the second that starting
+        # Python and importing takes; that process has no threads and no store open
+        self.context = multiprocessing.get_context("forkserver")
+        self.context.set_forkserver_preload(["kg.server", "kg.query", "pyoxigraph"])
+        # one process more than needed, and two at least, so that one stopped at a deadline
+        # leaves room for every query while its replacement starts
+        needed = -(-limits.workers // self.QUERIES_PER_PROCESS)
+        self.processes = min(limits.workers, max(2, needed + 1 if needed > 1 else needed))
+        self.concurrency = -(-limits.workers // self.processes)  # queries a process runs at once
         self.generation = 0
-        self._start(limits.workers)
+        self.workers: list[_Worker] = []
+        self._calls = itertools.count()
+        self._changed: asyncio.Condition | None = None  # a slot was freed or a worker joined
+        self.workers = self._start(self.processes)
 
-    def _start(self, count: int) -> None:
-        workers = [_Worker(self.context, self.source, self.limits, self.generation) for _ in range(count)]
+    def _start(self, count: int) -> list[_Worker]:
+        workers = [_Worker(self.context, self.source, self.limits, self.concurrency, self.generation)
+                   for _ in range(count)]
         try:
             for worker in workers:
                 worker.wait_ready()
@@ -240,70 +462,147 @@ class QueryRunner:
             for worker in workers:
                 worker.stop()
             raise
-        for worker in workers:
-            self.idle.put(worker)
+        return workers
 
-    def refresh(self) -> None:
-        """After the store changed: idle workers are replaced now by ones that see the change,
-        busy ones when their query ends."""
-        self.generation += 1
-        stale = []
-        while True:
+    def _condition(self) -> asyncio.Condition:
+        if self._changed is None:
+            self._changed = asyncio.Condition()
+        return self._changed
+
+    async def _notify(self) -> None:
+        async with self._condition():
+            self._condition().notify_all()
+
+    def _usable(self, worker: _Worker) -> bool:
+        return not worker.lost and not worker.exclusive and worker.generation == self.generation
+
+    def _pick(self) -> _Worker | None:
+        """The least busy worker with a free place, if the cap on queries at once allows one."""
+        if sum(len(w.calls) for w in self.workers) >= self.limits.workers:
+            return None
+        usable = [w for w in self.workers if self._usable(w) and len(w.calls) < self.concurrency]
+        return min(usable, key=lambda w: len(w.calls), default=None)
+
+    async def _acquire(self, deadline: float, alone: bool, call: int, future: asyncio.Future) -> _Worker:
+        """A worker with a free place, which `call` takes at once (before any wait for the worker's
+        socket, so that no other query counts that place as free). A query to run `alone` reserves
+        the least busy worker, which takes no other query meanwhile, and waits for it to empty."""
+        loop = asyncio.get_running_loop()
+        reserved: _Worker | None = None
+        async with self._condition():
             try:
-                stale.append(self.idle.get_nowait())
-            except queue.Empty:
-                break
-        for worker in stale:
+                while True:
+                    if reserved is not None and reserved.lost:
+                        reserved = None
+                    if alone and reserved is None:
+                        reserved = min((w for w in self.workers if self._usable(w)),
+                                       key=lambda w: len(w.calls), default=None)
+                        if reserved is not None:
+                            reserved.exclusive = True
+                    worker = (reserved if reserved is not None and not reserved.calls else None) if alone \
+                        else self._pick()
+                    if worker is not None:
+                        break
+                    remaining = deadline - loop.time()
+                    if remaining <= 0:
+                        raise QueryRefused(HTTPStatus.SERVICE_UNAVAILABLE, "every worker is busy; try again")
+                    try:
+                        await asyncio.wait_for(self._condition().wait(), remaining)
+                    except TimeoutError:
+                        pass
+            except BaseException:
+                if reserved is not None:
+                    reserved.exclusive = False
+                raise
+            worker.calls[call] = future
+        if worker._writer is None:
+            worker.on_lost = self._lost
+            await worker.attach()
+        return worker
+
+    def _lost(self, worker: _Worker) -> None:
+        if worker in self.workers:
+            self.workers.remove(worker)
+            if worker.generation == self.generation:
+                asyncio.get_running_loop().create_task(self._replace())
+        asyncio.get_running_loop().create_task(self._notify())  # a query waiting for it chooses again
+
+    async def _release(self, worker: _Worker) -> None:
+        worker.exclusive = False
+        if worker.generation != self.generation and not worker.calls and worker in self.workers:
+            self.workers.remove(worker)
             worker.stop()
-        self._start(len(stale))
+        await self._notify()
 
-    def run(self, text: str, accept: str = "", requested: str | None = None) -> tuple[str, bytes]:
-        """(media type, answer) of a query, checked and run by a worker within the deadline."""
-        try:
-            worker = self.idle.get(timeout=self.limits.timeout_s)
-        except queue.Empty:
-            raise QueryRefused(HTTPStatus.SERVICE_UNAVAILABLE, "every worker is busy; try again") from None
-        healthy = False
-        try:
+    async def _replace(self, attempts: int = 3) -> None:
+        generation = self.generation
+        for _ in range(attempts):
             try:
-                worker.conn.send((text, accept, requested))
-                finished = worker.conn.poll(self.limits.timeout_s)
-                reply = worker.conn.recv() if finished else None
-            except (EOFError, OSError):
-                raise QueryRefused(HTTPStatus.INTERNAL_SERVER_ERROR,
-                                   "the query stopped its worker (out of memory?) and was abandoned") from None
-            if reply is None:
-                raise QueryRefused(HTTPStatus.SERVICE_UNAVAILABLE,
-                                   f"the query did not finish within {self.limits.timeout_s:g} s and was stopped")
-            healthy = True
-        finally:
-            if healthy and worker.generation == self.generation:
-                self.idle.put(worker)
-            else:
+                worker = (await asyncio.get_running_loop().run_in_executor(None, self._start, 1))[0]
+            except RuntimeError:
+                continue
+            if generation != self.generation:  # the store changed meanwhile: refresh() starts others
                 worker.stop()
-                threading.Thread(target=self._replace, daemon=True).start()
-        status, payload = reply
+                return
+            self.workers.append(worker)
+            await self._notify()
+            return
+
+    async def run(self, text: str, accept: str = "", requested: str | None = None) -> tuple[str, bytes]:
+        """(media type, answer) of a query, checked and run by a worker within the deadline."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.limits.timeout_s
+        alone = False  # whether this query is suspected of having killed a worker
+        stopped = QueryRefused(HTTPStatus.SERVICE_UNAVAILABLE, f"the query did not finish within "
+                               f"{self.limits.timeout_s:g} s and was stopped")
+        while True:
+            call, future = next(self._calls), loop.create_future()
+            worker = await self._acquire(deadline, alone, call, future)
+            try:
+                worker.send(call, (text, accept, requested))
+                status, payload = await asyncio.wait_for(future, max(0.0, deadline - loop.time()))
+                break
+            except TimeoutError:
+                worker.kill_for_deadline()
+                raise stopped from None
+            except _WorkerLost as lost:
+                if lost.innocent and deadline <= loop.time():
+                    raise stopped from None  # its own time ran out with the other query's
+                if lost.innocent:
+                    continue
+                if alone or lost.company == 0:
+                    raise QueryRefused(HTTPStatus.INTERNAL_SERVER_ERROR, "the query stopped its worker "
+                                       "(out of memory?) and was abandoned") from None
+                alone = True
+            finally:
+                worker.calls.pop(call, None)
+                await self._release(worker)
         if status == "ok":
             return payload
         code, message = payload
         raise QueryRefused(HTTPStatus(code), message)
 
-    def _replace(self, attempts: int = 3) -> None:
-        for _ in range(attempts):
-            worker = _Worker(self.context, self.source, self.limits, self.generation)
-            try:
-                worker.wait_ready()
-            except RuntimeError:
-                continue
-            self.idle.put(worker)
-            return
+    async def refresh(self) -> None:
+        """After the store changed: new workers that see the change take every query from now
+        on; the old ones finish what they run, then stop."""
+        self.generation += 1
+        try:
+            fresh = await asyncio.get_running_loop().run_in_executor(None, self._start, self.processes)
+        except RuntimeError:
+            self.generation -= 1  # the workers there are go on answering
+            raise
+        old, self.workers = self.workers, fresh
+        for worker in old:
+            if not worker.calls:
+                worker.stop()
+            else:
+                self.workers.append(worker)  # stopped by _release when its last query ends
+        await self._notify()
 
     def close(self) -> None:
-        while True:
-            try:
-                self.idle.get_nowait().stop()
-            except queue.Empty:
-                return
+        for worker in self.workers:
+            worker.stop()
+        self.workers = []
 
 
 # -- checking a query before it runs (in a worker, or in a program of one thread) -----------------
@@ -398,7 +697,8 @@ def negotiate(form: str, accept: str, requested: str | None) -> tuple[str, str]:
 # -- what the HTTP side calls ----------------------------------------------------------------------
 
 class Endpoint:
-    """What the HTTP routes need: the runner, the limits and the network page."""
+    """What the HTTP routes need: the runner, the limits and the network page. Its coroutines
+    run in the server's event loop; answer_from_thread serves code run on a thread from it."""
 
     def __init__(self, source: tuple[str, str], limits: Limits, label: str, writer=None) -> None:
         from dataclasses import replace
@@ -408,7 +708,7 @@ class Endpoint:
         self.label = label
         self.writer = writer  # the kg.store.Store updates go to, when they are allowed
         self._network: bytes | None = None
-        self._network_lock = threading.Lock()
+        self._network_lock: asyncio.Lock | None = None
         self._update_lock = threading.Lock()
 
     def authorized(self, header: str | None) -> bool:
@@ -420,8 +720,17 @@ class Endpoint:
         return hmac.compare_digest(hashlib.sha256(given.strip().encode()).digest(),
                                    hashlib.sha256(token.encode()).digest())
 
-    def update(self, text: str) -> None:
+    async def update(self, text: str) -> None:
         """Apply a SPARQL update to the store in one transaction; queries see it afterwards."""
+        await run_in_threadpool(self._write, text)
+        self._network = None
+        try:
+            await self.runner.refresh()
+        except RuntimeError as err:  # the old workers go on answering, without the change
+            raise QueryRefused(HTTPStatus.INTERNAL_SERVER_ERROR, f"the update was applied, but queries do "
+                               f"not see it yet: {err}") from None
+
+    def _write(self, text: str) -> None:
         from .query import sparql_prefixes
 
         with self._update_lock:  # one at a time: this also keeps rdflib's parser to one thread
@@ -431,13 +740,14 @@ class Endpoint:
                 self.writer.oxigraph.flush()
             except (SyntaxError, ValueError, OSError) as err:
                 raise QueryRefused(HTTPStatus.BAD_REQUEST, f"update failed: {err}") from None
-            with self._network_lock:
-                self._network = None
-            self.runner.refresh()
 
-    def answer(self, text: str, accept: str = "", requested: str | None = None) -> tuple[str, bytes]:
+    async def answer(self, text: str, accept: str = "", requested: str | None = None) -> tuple[str, bytes]:
         """(media type, answer) of a query; QueryRefused says why there is none."""
-        return self.runner.run(text, accept, requested)
+        return await self.runner.run(text, accept, requested)
+
+    def answer_from_thread(self, text: str, accept: str = "", requested: str | None = None) -> tuple[str, bytes]:
+        """answer(), called from a thread that the event loop started (run_in_threadpool)."""
+        return anyio.from_thread.run(self.runner.run, text, accept, requested)
 
     def bind(self, text: str, lines: str) -> str:
         """The query with parameters bound, given as NAME=VALUE lines (a VALUE is a label,
@@ -465,20 +775,25 @@ class Endpoint:
         lookup = with_values("SELECT ?s WHERE { ?s rdfs:label|skos:altLabel ?l . "
                              "FILTER(isIRI(?s) && LCASE(STR(?l)) = ?wanted) } ORDER BY ?s LIMIT 1",
                              {"wanted": Literal(wanted.strip().lower())})
-        rows = json.loads(self.runner.run(lookup, requested="json")[1])["results"]["bindings"]
+        rows = json.loads(self.answer_from_thread(lookup, requested="json")[1])["results"]["bindings"]
         return URIRef(rows[0]["s"]["value"]) if rows else None
 
-    def network_page(self) -> bytes:
-        with self._network_lock:
+    async def network_page(self) -> bytes:
+        if self._network_lock is None:
+            self._network_lock = asyncio.Lock()
+        async with self._network_lock:
             if self._network is None:
-                from rdflib import Graph
-
-                from .viz import render_html
-
-                _, data = self.runner.run("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", requested="nt")
-                graph = Graph().parse(data=data.decode("utf-8"), format="nt")
-                self._network = render_html(graph, title=f"coop-kg network: {self.label}").encode("utf-8")
+                _, data = await self.runner.run("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", requested="nt")
+                self._network = await run_in_threadpool(self._render_network, data)
             return self._network
+
+    def _render_network(self, data: bytes) -> bytes:
+        from rdflib import Graph
+
+        from .viz import render_html
+
+        graph = Graph().parse(data=data.decode("utf-8"), format="nt")
+        return render_html(graph, title=f"coop-kg network: {self.label}").encode("utf-8")
 
     def close(self) -> None:
         self.runner.close()
@@ -532,13 +847,29 @@ async def _read_body(request: Request, limits: Limits) -> bytes:
     return bytes(body)
 
 
+# the SPARQL 1.1 Protocol's parameters, and format= (as Fuseki and Oxigraph take it)
+ENDPOINT_PARAMETERS = ("query", "update", "default-graph-uri", "named-graph-uri", "format")
+PAGE_PARAMETERS = ("query", "params", "canned")  # what the query page's form and links send
+
+
+def _unknown_parameters(params: dict[str, list[str]], known: tuple[str, ...], taker: str) -> Response | None:
+    """A 400 naming the first parameter not in `known` (a misspelt one would otherwise be
+    ignored without a word), or None."""
+    unknown = sorted(name for name in params if name not in known)
+    if not unknown:
+        return None
+    return _error(HTTPStatus.BAD_REQUEST, f"unknown parameter {unknown[0]!r}"
+                  f"{f' (and {len(unknown) - 1} more)' if len(unknown) > 1 else ''}; "
+                  f"{taker} takes {', '.join(known)}")
+
+
 def make_app(endpoint: Endpoint) -> Starlette:
     """The ASGI application: /sparql (and /query), the query page and the network page."""
     limits = endpoint.limits
 
-    async def guarded(action, *args) -> Response:
+    async def guarded(action) -> Response:
         try:
-            return await run_in_threadpool(action, *args)  # workers are waited on in threads
+            return await action()
         except QueryRefused as refused:
             return _error(refused.status, str(refused))
 
@@ -562,6 +893,8 @@ def make_app(endpoint: Endpoint) -> Starlette:
             else:
                 return _error(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "send application/sparql-query, "
                               "application/sparql-update or application/x-www-form-urlencoded")
+        if refused := _unknown_parameters(params, ENDPOINT_PARAMETERS, "the SPARQL endpoint"):
+            return refused
         if "update" in params:
             return await update(request, params["update"], post)
         queries = params.get("query", [])
@@ -572,8 +905,8 @@ def make_app(endpoint: Endpoint) -> Starlette:
                           "use GRAPH in the query")
         requested = (params.get("format") or [None])[0]
 
-        def respond() -> Response:
-            media, answer = endpoint.answer(queries[0], request.headers.get("accept", ""), requested)
+        async def respond() -> Response:
+            media, answer = await endpoint.answer(queries[0], request.headers.get("accept", ""), requested)
             return _send(HTTPStatus.OK, media, answer)
 
         return await guarded(respond)
@@ -590,18 +923,23 @@ def make_app(endpoint: Endpoint) -> Starlette:
         if len(updates) != 1 or not updates[0].strip():
             return _error(HTTPStatus.BAD_REQUEST, "give exactly one update (update=...)")
 
-        def respond() -> Response:
-            endpoint.update(updates[0])
+        async def respond() -> Response:
+            await endpoint.update(updates[0])
             return _send(HTTPStatus.OK, "text/plain", b"updated\n")
 
         return await guarded(respond)
 
     async def page(request: Request) -> Response:
         params = parse_qs(request.url.query, keep_blank_values=True)
+        if refused := _unknown_parameters(params, PAGE_PARAMETERS, "the query page"):
+            return refused
         return await run_in_threadpool(_page, endpoint, params)
 
     async def network(request: Request) -> Response:
-        return await guarded(lambda: _send(HTTPStatus.OK, "text/html", endpoint.network_page()))
+        async def respond() -> Response:
+            return _send(HTTPStatus.OK, "text/html", await endpoint.network_page())
+
+        return await guarded(respond)
 
     async def not_found(request: Request, exc: Exception) -> Response:
         return _error(HTTPStatus.NOT_FOUND, f"no page {request.url.path}; try / or /sparql (POST queries to /sparql)")
@@ -637,7 +975,7 @@ def _page(endpoint: Endpoint, params: dict[str, list[str]]) -> Response:
 
 
 def _answer_html(endpoint: Endpoint, text: str) -> str:
-    media, answer = endpoint.answer(text, "application/sparql-results+json, text/turtle")
+    media, answer = endpoint.answer_from_thread(text, "application/sparql-results+json, text/turtle")
     if media == "text/turtle":
         return f"<pre>{html.escape(answer.decode('utf-8'))}</pre>"
     data = json.loads(answer)
@@ -815,10 +1153,6 @@ def serve(store: Path | None, graphs: list[Path], limits: Limits, host: str, por
         announce(f"listening on {address} (SPARQL endpoint {address}sparql)")
         started = time.monotonic()
         _stop_on_sigterm()
-        # the event loop hands each query to a thread that waits on a worker: with Python's
-        # default 5 ms between thread switches, an answer that had arrived waited for the loop
-        # to let go (under 32 clients: p50 46 ms, with this 38 ms, and 40 % more answers a second)
-        sys.setswitchinterval(0.0005)
         try:
             server.run()
         except KeyboardInterrupt:

@@ -265,6 +265,44 @@ def test_a_query_that_eats_memory_loses_its_worker_not_the_server(base, tmp_path
         stop_process(process)
 
 
+def test_queries_sharing_a_worker_with_one_that_eats_memory_are_answered(tmp_path):
+    """A worker that dies of its memory cap takes the queries it was running with it: each is
+    run again alone, so only the one that kills a worker again is refused."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    greedy = "SELECT ?a ?c ?f ?i WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?a ?c ?f ?i LIMIT 1"
+    medium = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f FILTER(STR(?c) < STR(?f)) }"
+    graph = Graph()
+    for i in range(250):
+        graph.add((ID[f"org/o{i}"], RDFS.label, Literal(f"Organization number {i}")))
+    path = tmp_path / "g.nt"
+    graph.serialize(path, format="nt", encoding="utf-8")
+    process, url = start_server("--graph", str(path), "--memory-mb", "1024", "--timeout", "60", "--workers", "4")
+    try:
+        expected = get(url, medium)
+        assert expected[0] == 200
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            # the greedy query kills a worker twice (with company, then alone): on a busy machine
+            # that takes longer than get's 30 s
+            eater = pool.submit(request, f"{url}sparql?{urlencode({'query': greedy})}", timeout=240)
+
+            def client() -> list:
+                answers = []
+                while not eater.done():
+                    answers.append(get(url, medium))
+                return answers
+
+            clients = [pool.submit(client) for _ in range(3)]
+            status, _, body = eater.result(timeout=300)
+            answers = [answer for c in clients for answer in c.result(timeout=300)]
+        assert status == 500 and "out of memory" in body
+        assert len(answers) > 3
+        assert all(answer[0] == 200 and answer[2] == expected[2] for answer in answers), \
+            [a[2] for a in answers if a[0] != 200]
+    finally:
+        stop_process(process)
+
+
 def test_a_memory_cap_too_small_to_start_is_reported(tmp_path):
     with Store.open(tmp_path / "db") as store:
         store.put_graph(document_iri("a.txt"), analyst_documents()["a.txt"])
@@ -308,6 +346,27 @@ def test_service_spelled_in_a_string_is_not_a_service():
 ])
 def test_negotiate(form, accept, media):
     assert negotiate(form, accept, None)[0] == media
+
+
+@pytest.mark.parametrize("path, data, name", [
+    ("sparql?" + urlencode({"query": COUNTRIES, "fromat": "tsv"}), None, "fromat"),
+    ("query?" + urlencode({"query": COUNTRIES, "timeout": "1"}), None, "timeout"),
+    ("sparql", urlencode({"query": COUNTRIES, "limit": "5"}).encode(), "limit"),
+    ("?" + urlencode({"query": COUNTRIES, "param": "entity=Peru"}), None, "param"),
+    ("?" + urlencode({"canned": "aliases", "x": ""}), None, "x"),
+])
+def test_unknown_parameters_are_refused_by_name(base, path, data, name):
+    status, _, body = request(base + path, data=data)
+    assert status == 400 and f"unknown parameter '{name}'" in body
+
+
+def test_known_parameters_are_accepted(base):
+    assert get(base, COUNTRIES, format="csv")[0] == 200
+    status, _, body = get(base, COUNTRIES, **{"default-graph-uri": "http://a"})
+    assert status == 400 and "not supported" in body
+    status, _, body = request(base + "?" + urlencode({"query": COUNTRIES, "params": ""}))
+    assert status == 200 and "Bolivia" in body
+    assert request(base + "?" + urlencode({"canned": "aliases"}))[0] == 200
 
 
 def test_quote_in_url_is_decoded(base):

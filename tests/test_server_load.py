@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 import pytest
 from conftest import analyst_store, stop_process
-from test_server import COUNTRIES, get, labels, port_of, read_all, start_server
+from test_server import COUNTRIES, SLOW, get, labels, port_of, read_all, start_server
 
 
 @pytest.fixture(scope="module")
@@ -55,13 +55,106 @@ def test_concurrent_clients_sending_new_query_shapes_all_get_answers(store):
         stop_process(process)
 
 
-def test_a_negative_content_length_is_refused_at_once(store):
+def test_queries_checked_by_rdflibs_parser_on_several_threads_of_one_worker_all_get_answers(store):
+    """A worker runs several queries at once on threads, and the texts that need rdflib's
+    parser (a \\u escape, a SERVICE) must take turns with it: new shapes sent at once by 16
+    clients are all answered (200) or refused as SERVICE calls (403), never broken (400)."""
+    process, base = start_server("--store", str(store), "--workers", "16", "--timeout", "20")
+    try:
+        escaped = [q.replace("{ ?s rdfs:label ?l", f'{{ ?s rdfs:label ?l FILTER(STR(?l) != "\\u0041{i}")', 1)
+                   for i, q in enumerate(shapes(48))]
+        remote = [f"SELECT * WHERE {{ ?s rdfs:label ?l . SERVICE <http://example.org/{i}> {{ ?s ?p ?o{i} }} }}"
+                  for i in range(16)]
+        queries = [q for pair in zip(escaped, remote * 3) for q in pair]
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            answers = list(pool.map(lambda q: get(base, q), queries))
+        for query, answer in zip(queries, answers):
+            assert answer[0] == (403 if "SERVICE" in query else 200), (query, answer[2])
+    finally:
+        stop_process(process)
+
+
+def niceness_of_worker_threads(server_pid: int) -> list[int]:
+    """The nice value of every thread of the processes under the server (Linux /proc)."""
+    from pathlib import Path
+
+    values, parents = [], [server_pid]
+    while parents:
+        pid = parents.pop()
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            try:
+                children = (task / "children").read_text().split()
+                fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+            except FileNotFoundError:  # the thread ended meanwhile
+                continue
+            parents += map(int, children)
+            if pid != server_pid:
+                values.append(int(fields[16]))  # field 19 of stat, counted after the name
+    return values
+
+
+def test_a_long_query_runs_at_lower_priority_and_cheap_ones_do_not(store):
+    long = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"  # about 2 s
+    process, base = start_server("--store", str(store), "--workers", "8", "--timeout", "60")
+    try:
+        assert get(base, COUNTRIES)[0] == 200
+        before = niceness_of_worker_threads(process.pid)
+        assert set(before) == {0}  # cheap queries: normal priority
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            running = pool.submit(get, base, long)
+            time.sleep(0.5)
+            assert max(niceness_of_worker_threads(process.pid)) > 0  # the long query, past 50 ms
+            status, _, body = get(base, COUNTRIES)  # answered meanwhile, by a thread at nice 0
+            assert status == 200 and labels(body) == ["Bolivia", "Chile", "Peru"]
+            assert running.result(timeout=60)[0] == 200
+        time.sleep(0.5)
+        # the lowered thread ended with its query, and its replacement runs at nice 0
+        assert niceness_of_worker_threads(process.pid) == before
+        for _ in range(20):
+            assert get(base, COUNTRIES)[0] == 200
+        assert niceness_of_worker_threads(process.pid) == before
+    finally:
+        stop_process(process)
+
+
+def test_queries_sharing_a_worker_with_one_stopped_at_its_deadline_are_answered(store):
+    """A query past its deadline is stopped by killing its worker process; the other queries
+    that worker was running are sent again to another one and answered."""
+    medium = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g rdfs:label ?h }"
+    process, base = start_server("--store", str(store), "--workers", "4", "--timeout", "3")
+    try:
+        expected = get(base, medium)
+        assert expected[0] == 200
+        stop_at = time.monotonic() + 5
+
+        def client() -> list:
+            answers = []
+            while time.monotonic() < stop_at:
+                answers.append(get(base, medium))
+            return answers
+
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            slow = pool.submit(get, base, SLOW)  # stopped at 3 s, with mediums beside it
+            time.sleep(0.2)
+            clients = [pool.submit(client) for _ in range(3)]
+            answers = [answer for c in clients for answer in c.result(timeout=60)]
+            assert slow.result(timeout=30)[0] == 503
+        assert len(answers) > 3
+        assert all(answer[0] == 200 and answer[2] == expected[2] for answer in answers), \
+            [a[2] for a in answers if a[0] != 200]
+    finally:
+        stop_process(process)
+
+
+@pytest.mark.parametrize("length", [b"Content-Length: -1", b"Content-Length: abc", b"Content-Length: +5",
+                                    b"Content-Length: 5\r\nContent-Length: 60000"])
+def test_a_negative_or_malformed_content_length_is_refused_at_once(store, length):
     """Item 2: "Content-Length: -1" got past the body cap, and the server read to the end."""
     process, base = start_server("--store", str(store), "--workers", "1", "--max-body-kb", "4")
     try:
         sock = socket.create_connection(("127.0.0.1", port_of(base)))
         sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
-                     b"Content-Length: -1\r\n\r\nSELECT * WHERE { ?s ?p ?o } LIMIT 1 #" + b"x" * 60000)
+                     + length + b"\r\n\r\nSELECT * WHERE { ?s ?p ?o } LIMIT 1 #" + b"x" * 60000)
         started = time.monotonic()
         answer = read_all(sock, timeout=5)
         assert answer.startswith(b"HTTP/1.1 400") and time.monotonic() - started < 5
