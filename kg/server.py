@@ -73,9 +73,17 @@ GRAPH_TYPES = {
     "text/turtle": ("turtle", "TURTLE"),
     "application/n-triples": ("nt", "N_TRIPLES"),
     "application/rdf+xml": ("rdfxml", "RDF_XML"),
+    "text/n3": ("n3", "N3"),
+    "application/ld+json": ("json-ld", "JSON_LD"),
 }
-SHORT_NAMES = {short: media for media, (short, _) in {**GRAPH_TYPES, **RESULT_TYPES}.items()
-               if media != "application/json"}
+# format= names, per kind of answer, as clients send them (SPARQLWrapper sends xml, n3 or json-ld
+# for a graph; Fuseki and Oxigraph take the others)
+RESULT_FORMATS = {"json": "application/sparql-results+json", "xml": "application/sparql-results+xml",
+                  "csv": "text/csv", "tsv": "text/tab-separated-values"}
+GRAPH_FORMATS = {"turtle": "text/turtle", "ttl": "text/turtle", "nt": "application/n-triples",
+                 "ntriples": "application/n-triples", "xml": "application/rdf+xml", "rdf": "application/rdf+xml",
+                 "rdfxml": "application/rdf+xml", "n3": "text/n3", "json-ld": "application/ld+json",
+                 "jsonld": "application/ld+json", "json": "application/ld+json"}
 
 
 @dataclass
@@ -662,13 +670,14 @@ def _refuse_remote_calls(algebra, allow_service: frozenset[str]) -> None:
 def negotiate(form: str, accept: str, requested: str | None) -> tuple[str, str]:
     """(media type, pyoxigraph format name) for a query form, an Accept header and an
     explicit format= parameter."""
-    table = GRAPH_TYPES if form in ("CONSTRUCT", "DESCRIBE") else RESULT_TYPES
+    graph = form in ("CONSTRUCT", "DESCRIBE")
+    table, names = (GRAPH_TYPES, GRAPH_FORMATS) if graph else (RESULT_TYPES, RESULT_FORMATS)
     if requested:
-        media = SHORT_NAMES.get(requested, requested)
+        media = names.get(requested.lower(), requested)
         if media in table:
             return media, table[media][1]
         raise QueryRefused(HTTPStatus.NOT_ACCEPTABLE, f"format {requested!r}: use one of "
-                           + ", ".join(sorted({short for short, _ in table.values()})))
+                           + ", ".join(sorted(names)))
     ranked = []
     for position, item in enumerate(accept.split(",")):
         media, _, params = item.strip().partition(";")
@@ -848,7 +857,9 @@ async def _read_body(request: Request, limits: Limits) -> bytes:
 
 
 # the SPARQL 1.1 Protocol's parameters, and format= (as Fuseki and Oxigraph take it)
-ENDPOINT_PARAMETERS = ("query", "update", "default-graph-uri", "named-graph-uri", "format")
+# and format= under the names other servers give it, output= (Fuseki) and results=: SPARQLWrapper sends all three
+FORMAT_PARAMETERS = ("format", "output", "results")
+ENDPOINT_PARAMETERS = ("query", "update", "default-graph-uri", "named-graph-uri", *FORMAT_PARAMETERS)
 PAGE_PARAMETERS = ("query", "params", "canned")  # what the query page's form and links send
 
 
@@ -903,7 +914,7 @@ def make_app(endpoint: Endpoint) -> Starlette:
         if params.get("default-graph-uri") or params.get("named-graph-uri"):
             return _error(HTTPStatus.BAD_REQUEST, "default-graph-uri and named-graph-uri are not supported; "
                           "use GRAPH in the query")
-        requested = (params.get("format") or [None])[0]
+        requested = next((params[name][0] for name in FORMAT_PARAMETERS if params.get(name)), None)
 
         async def respond() -> Response:
             media, answer = await endpoint.answer(queries[0], request.headers.get("accept", ""), requested)

@@ -295,7 +295,7 @@ def test_queries_sharing_a_worker_with_one_that_eats_memory_are_answered(tmp_pat
             clients = [pool.submit(client) for _ in range(3)]
             status, _, body = eater.result(timeout=300)
             answers = [answer for c in clients for answer in c.result(timeout=300)]
-        assert status == 500 and "out of memory" in body
+        assert status == 500 and "out of memory" in body, (status, body)
         assert len(answers) > 3
         assert all(answer[0] == 200 and answer[2] == expected[2] for answer in answers), \
             [a[2] for a in answers if a[0] != 200]
@@ -372,3 +372,28 @@ def test_known_parameters_are_accepted(base):
 def test_quote_in_url_is_decoded(base):
     status, _, body = request(f"{base}sparql?query={quote(COUNTRIES)}", headers={"Accept": "text/csv"})
     assert status == 200 and "Peru" in body
+
+
+@pytest.mark.parametrize("return_format", ["xml", "n3", "turtle", "json-ld"])
+def test_sparqlwrapper_gets_a_graph_in_each_format_it_asks_for(base, return_format):
+    from SPARQLWrapper import SPARQLWrapper
+
+    client = SPARQLWrapper(f"{base.rstrip('/')}/sparql")
+    client.setQuery("PREFIX coop: <https://w3id.org/coop-kg/ontology#> CONSTRUCT WHERE { ?a coop:cooperatesWith ?b }")
+    client.setReturnFormat(return_format)
+    answer = client.query().convert()
+    # SPARQLWrapper parses RDF/XML and JSON-LD itself and gives Turtle and N3 as text
+    graph = answer if isinstance(answer, Graph) else Graph().parse(data=answer, format=return_format)
+    assert (ID["country/CL"], COOP.cooperatesWith, ID["country/BO"]) in graph
+
+
+@pytest.mark.parametrize("return_format", ["json", "xml", "csv", "tsv"])
+def test_sparqlwrapper_gets_results_in_each_format_it_asks_for(base, return_format):
+    from SPARQLWrapper import SPARQLWrapper
+
+    client = SPARQLWrapper(f"{base.rstrip('/')}/sparql")
+    client.setQuery(COUNTRIES)
+    client.setReturnFormat(return_format)
+    answer = client.query().convert()
+    text = answer.toxml() if return_format == "xml" else str(answer)
+    assert "Chile" in text
