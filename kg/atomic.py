@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 
 def atomic_write_text(path: Path, text: str) -> Path:
@@ -20,6 +22,12 @@ class OutputError(OSError):
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> Path:
+    return atomic_write_stream(path, lambda handle: handle.write(data))
+
+
+def atomic_write_stream(path: Path, write: Callable[[BinaryIO], object]) -> Path:
+    """Like atomic_write_bytes, with the data written by `write(file)` as it comes, so that a
+    large output need not be held whole in memory first."""
     path = Path(path)
     if path.is_dir():
         raise OutputError(f"{path}: cannot write: it is a folder; give a file name")
@@ -28,17 +36,17 @@ def atomic_write_bytes(path: Path, data: bytes) -> Path:
         raise OutputError(f"{path}: cannot write: {blocking} is a file, not a folder")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        return _write(path, data)
+        return _write(path, write)
     except OSError as err:
         raise OutputError(f"{path}: cannot write: {err.strerror or err}") from err
 
 
-def _write(path: Path, data: bytes) -> Path:
+def _write(path: Path, write: Callable[[BinaryIO], object]) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             os.fchmod(handle.fileno(), _mode_for(path))
-            handle.write(data)
+            write(handle)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)

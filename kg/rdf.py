@@ -42,6 +42,21 @@ def document_triples(extraction: Extraction) -> Graph:
     return graph
 
 
+def document_statements(extraction: Extraction) -> list[tuple]:
+    """The triples of `document_triples`, each once and in the order made, without an rdflib
+    Graph: a store takes them as they are, and building the Graph cost more than writing them."""
+    collected = _Triples()
+    add_extraction(collected, extraction)
+    return list(collected)
+
+
+class _Triples(dict):
+    """Triples collected by `add_extraction` as keys, so each is kept once, in order."""
+
+    def add(self, triple: tuple) -> None:
+        self[triple] = None
+
+
 def add_extraction(graph: Graph, extraction: Extraction) -> URIRef:
     document = extraction.document
     doc = document_iri(document.name)
@@ -145,4 +160,4 @@ def merge(graphs: Iterable[Graph]) -> Graph:
     return merged
 
 
-__all__ = ["new_graph", "bind_prefixes", "document_triples", "add_extraction", "merge", "ID"]
+__all__ = ["new_graph", "bind_prefixes", "document_triples", "document_statements", "add_extraction", "merge", "ID"]

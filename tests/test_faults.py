@@ -178,12 +178,14 @@ CHILD = """
 import os, sys, time
 import kg.store
 mode = sys.argv[1]
-ingest = kg.store.Store.ingest
-def ingest_and_say(self, extraction):
-    result = ingest(self, extraction)
-    print("committed", extraction.document.name, flush=True)
+ingest_many = kg.store.Store.ingest_many
+def ingest_and_say(self, extractions):
+    extractions = list(extractions)
+    result = ingest_many(self, extractions)
+    for extraction in extractions:
+        print("committed", extraction.document.name, flush=True)
     return result
-kg.store.Store.ingest = ingest_and_say
+kg.store.Store.ingest_many = ingest_and_say
 if mode == "hold-write":
     def fsync(fd):
         print("writing", flush=True)

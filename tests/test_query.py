@@ -105,3 +105,24 @@ def test_canned_queries_are_read_again_when_a_file_changes(tmp_path, monkeypatch
     queries = canned_queries()
     assert set(queries) == {"one", "two"}
     assert queries["one"].title == "One, edited"
+
+
+def test_csv_is_written_as_rdflib_writes_it():
+    from rdflib import BNode, Graph, Literal, URIRef
+
+    data = Graph()
+    data.add((URIRef("https://example.org/a"), URIRef("https://example.org/says"), Literal('one, "two"\nthree')))
+    data.add((BNode("b1"), URIRef("https://example.org/says"), Literal(4)))
+    data.add((URIRef("https://example.org/c"), URIRef("https://example.org/says"), Literal("vier", lang="de")))
+    result = kg.query(data, "SELECT ?s ?o ?none WHERE { ?s ?p ?o OPTIONAL { ?s ?q ?none FILTER(false) } } ORDER BY ?o")
+    assert format_result(result, "csv") == result.serialize(format="csv").decode("utf-8")
+
+
+def test_the_cli_starts_without_rdflibs_sparql_engine():
+    """rdflib builds its SPARQL grammar as it is imported, a third of a `kg query --store`
+    command's time; only a query on a Graph needs it."""
+    import subprocess
+
+    code = "import sys, kg, kg.cli; print(sorted(m for m in sys.modules if m.startswith('rdflib.plugins.sparql')))"
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "[]"

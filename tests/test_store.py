@@ -6,7 +6,7 @@ import sys
 import time
 
 import pytest
-from rdflib import Dataset, Graph
+from rdflib import Dataset, Graph, URIRef
 from rdflib.namespace import RDF
 from typer.testing import CliRunner
 
@@ -52,6 +52,46 @@ def test_same_content_is_skipped_changed_content_replaced(store, extract):
     assert partners(store, "Bolivia") == {"Ecuador"}
     assert partners(store, "Chile") == {"Peru"}
     assert store.ingest(extract("Ghana signed a cooperation agreement with Denmark.\n", name="three.txt")) == "added"
+
+
+def test_a_batch_says_for_each_document_what_one_by_one_would(store, extract):
+    three = extract("Ghana signed a cooperation agreement with Denmark.\n", name="three.txt")
+    batch = [extract(TWO, name="two.txt"), extract(TWO_CHANGED, name="two.txt"), three,
+             extract(ONE, name="one.txt")]
+    assert store.ingest_many(batch) == ["unchanged", "replaced", "added", "unchanged"]
+    assert partners(store, "Bolivia") == {"Ecuador"}
+    assert partners(store, "Chile") == {"Peru"}
+    assert partners(store, "Ghana") == {"Denmark"}
+    with Store.in_memory() as fresh:
+        for extraction in batch:
+            fresh.ingest(extraction)
+        assert set(map(str, fresh.oxigraph)) == set(map(str, store.oxigraph))  # the same quads, the merge too
+
+
+def test_a_batch_lands_whole_or_not_at_all(store, extract, monkeypatch):
+    import kg.store
+
+    made = kg.store.document_statements
+    broken = (CHILE, RDF.type, URIRef("https://w3id.org/coop-kg/id/not an IRI"))
+
+    def statements(extraction):  # the last document of the batch cannot be written
+        found = made(extraction)
+        return found + [broken] if extraction.document.name == "four.txt" else found
+
+    monkeypatch.setattr(kg.store, "document_statements", statements)
+    before = set(map(str, store.oxigraph))
+    batch = [extract(TWO_CHANGED, name="two.txt"),
+             extract("Ghana signed a cooperation agreement with Denmark.\n", name="three.txt"),
+             extract("Kenya signed a cooperation agreement with Norway.\n", name="four.txt")]
+    with pytest.raises(SyntaxError):
+        store.ingest_many(batch)
+    assert set(map(str, store.oxigraph)) == before  # neither the replacement nor the new documents
+    with pytest.raises(SyntaxError):
+        store.ingest_many(batch[1:])  # new documents only: written another way, as whole
+    assert set(map(str, store.oxigraph)) == before
+    monkeypatch.undo()
+    assert store.ingest_many(batch) == ["replaced", "added", "added"]
+    assert len(store.named_graphs()) == 4
 
 
 @pytest.mark.parametrize("how", ["two.txt", str(document_iri("two.txt"))])
