@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -138,9 +140,21 @@ def parallel_extractions(
         yield from extractions(paths, model, report, progress, skip, partition_size)
         return
     # spawned, not forked: a fork would copy this process's threads and open store
-    with ProcessPoolExecutor(jobs, mp_context=get_context("spawn")) as pool:
+    with ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), initializer=_exit_with_parent,
+                             initargs=(os.getpid(),)) as pool:
         yield from pooled_extractions(paths, lambda part: pool.submit(extract_partition, part, model),
                                       2 * jobs, report, progress, skip, partition_size)
+
+
+def _exit_with_parent(parent: int, every_s: float = 1.0) -> None:
+    """Run in each worker: end it when the build that started it is gone (killed, say), instead
+    of waiting for work that will never come while holding a loaded pipeline."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every_s)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def reported(results: list[Extraction | Problem], report: BuildReport, bar) -> Iterator[Extraction]:

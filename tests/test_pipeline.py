@@ -270,3 +270,42 @@ def test_jobs_build_the_same_graph_as_one_process(tmp_path):
 def test_a_corpus_of_one_partition_stays_in_this_process(corpus, counted):
     assert list(pipeline.parallel_extractions([corpus], jobs=4))  # the counting pipeline is this process's
     assert counted.texts
+
+
+def test_workers_end_when_the_build_is_killed(tmp_path):
+    """A build killed mid-way leaves no worker process behind."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    texts = tmp_path / "texts"
+    texts.mkdir()
+    for k in range(4 * pipeline.BATCH_SIZE):
+        (texts / f"note{k}.txt").write_text(f"The Andean Water Council met in Lima on May {k % 28 + 1}.\n")
+    build = subprocess.Popen([sys.executable, "-m", "kg", "build", str(texts), "-o", str(tmp_path / "g.ttl"),
+                              "--jobs", "2", "-q"])
+
+    def workers() -> list[int]:
+        found = []
+        for pid in os.listdir("/proc"):
+            try:
+                stat = open(f"/proc/{pid}/stat").read()
+            except OSError:
+                continue
+            if pid.isdigit() and int(stat.rsplit(")", 1)[1].split()[1]) == build.pid:
+                found.append(int(pid))
+        return found
+
+    deadline = time.monotonic() + 120
+    while len(workers()) < 2 and time.monotonic() < deadline and build.poll() is None:
+        time.sleep(0.2)
+    started = workers()
+    assert started, "the build started no worker"
+    build.send_signal(signal.SIGKILL)
+    build.wait()
+    deadline = time.monotonic() + 30
+    while any(os.path.exists(f"/proc/{pid}") for pid in started) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [pid for pid in started if os.path.exists(f"/proc/{pid}")]
