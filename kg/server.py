@@ -43,6 +43,7 @@ import multiprocessing
 import os
 import pickle
 import queue
+import errno
 import socket
 import struct
 import threading
@@ -1124,8 +1125,11 @@ def make_server(source: tuple[str, str], limits: Limits, label: str, host: str =
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
         sock.listen(limits.backlog)
-    except OSError:
+    except OSError as err:
         endpoint.close()
+        if err.errno == errno.EADDRINUSE:
+            raise OSError(f"port {port} on {host} is already in use (another kg serve or another server): "
+                          f"choose another with --port") from None
         raise
     return Server(config, sock), endpoint
 

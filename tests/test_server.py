@@ -4,6 +4,7 @@ import io
 import json
 import re
 import select
+import socket
 import subprocess
 import sys
 import time
@@ -397,3 +398,22 @@ def test_sparqlwrapper_gets_results_in_each_format_it_asks_for(base, return_form
     answer = client.query().convert()
     text = answer.toxml() if return_format == "xml" else str(answer)
     assert "Chile" in text
+
+
+def test_a_busy_port_is_one_clear_line(tmp_path):
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    try:
+        port = taken.getsockname()[1]
+        path = tmp_path / "g.ttl"
+        graph = Graph()
+        graph.add((ID["country/CL"], RDFS.label, Literal("Chile")))
+        graph.serialize(path, format="turtle")
+        result = subprocess.run([sys.executable, "-m", "kg", "serve", "--graph", str(path), "--port", str(port)],
+                                capture_output=True, text=True, timeout=120)
+    finally:
+        taken.close()
+    assert result.returncode == 2
+    assert result.stderr.strip() == (f"error: port {port} on 127.0.0.1 is already in use (another kg serve or "
+                                      "another server): choose another with --port")
