@@ -1442,19 +1442,28 @@ class RequestLog:
             return await self.app(scope, receive, send)
         started = time.perf_counter()
         status = 500  # what the client gets if the application fails before answering
+        logged = False
+
+        def log() -> None:
+            nonlocal logged
+            logged = True
+            path = (scope.get("raw_path") or scope["path"].encode()).split(b"?")[0]
+            shown = path.decode("ascii", "backslashreplace").encode("unicode_escape").decode("ascii")
+            self.write(f"{scope['method']} {shown} {status} {(time.perf_counter() - started) * 1000:.0f} ms")
 
         async def sending(message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                log()  # before the answer ends: whoever has the answer finds its line written
             await send(message)
 
         try:
             await self.app(scope, receive, sending)
         finally:
-            path = (scope.get("raw_path") or scope["path"].encode()).split(b"?")[0]
-            shown = path.decode("ascii", "backslashreplace").encode("unicode_escape").decode("ascii")
-            self.write(f"{scope['method']} {shown} {status} {(time.perf_counter() - started) * 1000:.0f} ms")
+            if not logged:
+                log()
 
 
 def _write_stderr(line: str) -> None:

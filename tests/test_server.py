@@ -456,6 +456,28 @@ def test_each_request_is_logged_in_one_line(served):
     assert lines and all(LOG_LINE.match(line) for line in lines), [x for x in lines if not LOG_LINE.match(x)]
 
 
+def test_a_request_past_the_connection_cap_is_logged_too(tmp_path):
+    """uvicorn answers it (503) without the application: it gets its line all the same."""
+    import http.client
+
+    path = tmp_path / "g.ttl"
+    graph = Graph()
+    graph.add((ID["country/CL"], RDFS.label, Literal("Chile")))
+    graph.serialize(path, format="turtle")
+    process, url = start_server("--graph", str(path), "--workers", "1", "--max-connections", "1")
+    try:
+        held = http.client.HTTPConnection("127.0.0.1", port_of(url), timeout=30)
+        held.request("GET", "/sparql?" + urlencode({"query": "ASK {}"}))
+        answer = held.getresponse()
+        assert answer.status == 200 and answer.read()  # and the connection stays open (kept alive)
+        second = http.client.HTTPConnection("127.0.0.1", port_of(url), timeout=30)
+        second.request("GET", "/sparql?" + urlencode({"query": "ASK {}"}))
+        assert second.getresponse().status == 503
+    finally:
+        stop_process(process)
+    assert "- - 503 0 ms (past --max-connections)" in server_log(process).splitlines()
+
+
 def test_quiet_logs_no_requests(tmp_path):
     path = tmp_path / "g.ttl"
     graph = Graph()
