@@ -3,8 +3,13 @@
     /sparql    the endpoint (GET ?query=, POST query= form, POST application/sparql-query),
                results as SPARQL JSON, XML, CSV or TSV, graphs as Turtle or N-Triples; CORS
                headers so YASGUI and other browser clients can use it
-    /          a page to type a query (or pick a canned one) and read the answer as a table
+    /          the query editor (YASGUI, served from /static/yasgui/ once make yasgui has put its
+               files in kg/static/yasgui/), or a form that binds parameters and answers in a table
+    /id/...    a page for each IRI of the graph (ID + ...): names, class, facts with their
+               evidence, neighbours; or its description in RDF (Accept, or format=ttl|jsonld)
     /network   the interactive network (kg.viz) of the whole graph
+
+Each request gets a line on stderr (RequestLog) unless --quiet.
 
 HTTP is spoken by uvicorn (h11) and routed by Starlette: they give the listening backlog, the
 limits on request heads, keep-alive, the cap on open connections (503 past it) and a graceful
@@ -1147,7 +1152,7 @@ ENDPOINT_PARAMETERS = ("query", "update", "default-graph-uri", "named-graph-uri"
 PAGE_PARAMETERS = ("query", "params", "canned")  # what the query page's form and links send
 ENTITY_PARAMETERS = ("format",)  # html, or a format of a graph (ttl, jsonld...)
 # the entity pages run no script: every text on them comes from documents
-_PAGE_POLICY = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"}
+_PAGE_POLICY = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:"}
 
 
 def _unknown_parameters(params: dict[str, list[str]], known: tuple[str, ...], taker: str) -> Response | None:
@@ -1365,7 +1370,8 @@ def _page(endpoint: Endpoint, params: dict[str, list[str]]) -> Response:
         params=html.escape(bindings),
         canned=_canned_list(canned),
         answer=answer,
-        note="" if yasgui_installed() else f'<p class="note">{html.escape(_YASGUI_MISSING)}</p>',
+        note=('<p><a href="/">The query editor</a> (YASGUI) sends queries as they are typed.</p>'
+              if yasgui_installed() else f'<p class="note">{html.escape(_YASGUI_MISSING)}</p>'),
     )
     return _send(HTTPStatus.OK, "text/html", body.encode("utf-8"))
 

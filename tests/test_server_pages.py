@@ -219,3 +219,16 @@ def test_a_canned_query_opens_in_yasgui(yasgui, driver, base):  # noqa: F811
     assert "coop:cooperatesWith|^coop:cooperatesWith" in text
     settings = json.loads(driver.find_element(By.ID, "kg-query").get_attribute("textContent"))
     assert settings["base"] == str(ID)
+
+
+def test_entity_pages_in_a_browser_link_to_each_other(driver, base):  # noqa: F811
+    driver.get("about:blank")
+    driver.get_log("performance")
+    driver.get_log("browser")
+    driver.get(f"{base}/id/country/PE")
+    assert driver.find_element(By.TAG_NAME, "h1").text == "Peru"
+    assert_offline_and_clean(driver, (None, base), "http")  # nothing from elsewhere, no error
+    driver.find_element(By.XPATH, "//h2[.='Neighbours']/following-sibling::ul//a[.='Andean Water Council']").click()
+    WebDriverWait(driver, 30).until(lambda d: d.find_element(By.TAG_NAME, "h1").text == "Andean Water Council")
+    assert driver.current_url == f"{base}/id/org/andean-water-council"
+    assert "Also called: AWC; Consejo Andino del Agua" in driver.find_element(By.TAG_NAME, "body").text
