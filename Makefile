@@ -36,7 +36,8 @@ $(YASGUI)/yasgui.min.js:
 	  tar -xzf build/yasgui/zazuko-yasgui-$(YASGUI_VERSION).tgz -C build/yasgui && \
 	  cp build/yasgui/package/build/yasgui.min.css build/yasgui/package/package.json $(YASGUI)/ && \
 	  cp build/yasgui/package/build/yasgui.min.js $(YASGUI)/ && \
-	  echo "YASGUI $(YASGUI_VERSION) in $(YASGUI)/"; \
+	  echo "YASGUI $(YASGUI_VERSION) in $(YASGUI)/" || \
+	  echo "YASGUI could not be fetched from the npm registry: kg serve's query page will be a plain text area (later: make yasgui)"; \
 	fi
 
 demo: install
