@@ -333,13 +333,17 @@ def _run_query(store, text: str, accept: str, requested: str | None, limits: Lim
 
 _OXIGRAPH_POSITION = re.compile(r"^error at (\d+):(\d+): ")
 _POSITION = re.compile(r"at line (\d+), column (\d+)")
+_CHARACTER_RANGES = re.compile(r",? \[[^\[\]]*\.\.=[^\[\]]*\]")
 
 
 def _syntax_error(message: str) -> str:
     """Oxigraph's "error at 3:14: expected ..." said as rdflib's errors are said here: "SPARQL
     syntax error at line 3, column 14: expected ..." (columns in characters, from 1)."""
+    message = " ".join(message.split())  # one line
     if match := _OXIGRAPH_POSITION.match(message):
-        return f"SPARQL syntax error at line {match[1]}, column {match[2]}: {message[match.end():]}"
+        # the ranges of characters a name may hold are listed in full: noise to a reader
+        detail = _CHARACTER_RANGES.sub("", message[match.end():])
+        return f"SPARQL syntax error at line {match[1]}, column {match[2]}: {detail}"
     return f"SPARQL syntax error: {message}"
 
 
