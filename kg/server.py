@@ -1389,13 +1389,19 @@ def _answer_html(endpoint: Endpoint, text: str) -> str:
         return f"<p>{html.escape(str(data['boolean']).lower())}</p>"
     names = data["head"]["vars"]
     head = "".join(f"<th>{html.escape(n)}</th>" for n in names)
+    rows = data["results"]["bindings"]
     lines = []
-    for row in data["results"]["bindings"]:
-        cells = "".join(f"<td>{html.escape(row[n]['value']) if n in row else ''}</td>" for n in names)
+    for row in rows[:_FORM_ROWS]:  # the graph's IRIs link to their pages
+        cells = "".join(f"<td>{_term(row[n]) if n in row else ''}</td>" for n in names)
         lines.append(f"<tr>{cells}</tr>")
-    count = len(lines)
-    return (f"<p>{count} row{'s' if count != 1 else ''}</p>"
+    count = len(rows)
+    more = (f'<p class="note">The first {_FORM_ROWS} are shown: <a href="/">the query editor</a> pages through '
+            f'them all.</p>' if count > _FORM_ROWS else "")
+    return (f"<p>{count} row{'s' if count != 1 else ''}</p>{more}"
             f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(lines)}</tbody></table>")
+
+
+_FORM_ROWS = 1000  # rows of an answer the form's page shows (one page, unpaged)
 
 
 _DEFAULT_QUERY = """PREFIX coop: <https://w3id.org/coop-kg/ontology#>

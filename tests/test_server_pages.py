@@ -232,3 +232,20 @@ def test_entity_pages_in_a_browser_link_to_each_other(driver, base):  # noqa: F8
     WebDriverWait(driver, 30).until(lambda d: d.find_element(By.TAG_NAME, "h1").text == "Andean Water Council")
     assert driver.current_url == f"{base}/id/org/andean-water-council"
     assert "Also called: AWC; Consejo Andino del Agua" in driver.find_element(By.TAG_NAME, "body").text
+
+
+def test_the_plain_form_links_iris_and_shows_at_most_a_thousand_rows(tmp_path):
+    graph = Graph()
+    for i in range(1200):
+        graph.add((ID[f"org/o{i}"], RDFS.label, Literal(f"Organization number {i}")))
+    path = tmp_path / "g.nt"
+    graph.serialize(path, format="nt", encoding="utf-8")
+    process, base = start_server("--graph", str(path), "--workers", "1")
+    try:
+        query = "SELECT ?o ?name WHERE { ?o rdfs:label ?name } ORDER BY ?name"
+        status, _, page = request(f"{base}?{urlencode({'query': query})}")
+    finally:
+        stop_process(process)
+    assert status == 200 and "<p>1200 rows</p>" in page and "The first 1000 are shown" in page
+    assert page.count("<tr><td>") == 1000
+    assert '<td><a href="/id/org/o0">id:org/o0</a></td><td>Organization number 0</td>' in page
