@@ -13,6 +13,7 @@ import pytest
 from conftest import analyst_store, stop_process
 from rdflib import Graph, Literal
 from rdflib.namespace import RDF, RDFS
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -187,7 +188,7 @@ def test_a_typed_query_runs_in_yasgui_with_paged_sortable_results_and_iris_as_li
     driver.get_log("performance")
     driver.get_log("browser")
     driver.get(f"{base}/")
-    wait = WebDriverWait(driver, 30)
+    wait = WebDriverWait(driver, 30, ignored_exceptions=[StaleElementReferenceException])
     wait.until(lambda d: d.execute_script("return !!window.coopKgYasgui"))
     type_query(driver, "SELECT ?thing ?name WHERE { ?thing rdfs:label ?name } ORDER BY ?name")
     driver.find_element(By.CSS_SELECTOR, "#yasgui .yasqe_queryButton").click()
@@ -214,7 +215,7 @@ def test_a_typed_query_runs_in_yasgui_with_paged_sortable_results_and_iris_as_li
 
 def test_a_canned_query_opens_in_yasgui(yasgui, driver, base):  # noqa: F811
     driver.get(f"{base}/?{urlencode({'canned': 'partners-of'})}")
-    WebDriverWait(driver, 30).until(lambda d: d.execute_script("return !!window.coopKgYasgui"))
+    WebDriverWait(driver, 30, ignored_exceptions=[StaleElementReferenceException]).until(lambda d: d.execute_script("return !!window.coopKgYasgui"))
     text = driver.execute_script("return window.coopKgYasgui.getTab().getQuery()")
     assert "coop:cooperatesWith|^coop:cooperatesWith" in text
     settings = json.loads(driver.find_element(By.ID, "kg-query").get_attribute("textContent"))
@@ -229,7 +230,7 @@ def test_entity_pages_in_a_browser_link_to_each_other(driver, base):  # noqa: F8
     assert driver.find_element(By.TAG_NAME, "h1").text == "Peru"
     assert_offline_and_clean(driver, (None, base), "http")  # nothing from elsewhere, no error
     driver.find_element(By.XPATH, "//h2[.='Neighbours']/following-sibling::ul//a[.='Andean Water Council']").click()
-    WebDriverWait(driver, 30).until(lambda d: d.find_element(By.TAG_NAME, "h1").text == "Andean Water Council")
+    WebDriverWait(driver, 30, ignored_exceptions=[StaleElementReferenceException]).until(lambda d: d.find_element(By.TAG_NAME, "h1").text == "Andean Water Council")
     assert driver.current_url == f"{base}/id/org/andean-water-council"
     assert "Also called: AWC; Consejo Andino del Agua" in driver.find_element(By.TAG_NAME, "body").text
 
