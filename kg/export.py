@@ -14,6 +14,7 @@ from rdflib import Dataset, Graph
 
 from .atomic import atomic_write_bytes, atomic_write_stream
 from .namespace import PREFIXES, sparql_prefixes
+from .reference import inputs_of_graph, reference_graphs
 
 SERIALIZATIONS = {".ttl": "turtle", ".nt": "nt", ".nq": "nquads", ".trig": "trig", ".jsonld": "json-ld",
                   ".rdf": "xml", ".owl": "xml", ".xml": "xml"}
@@ -58,10 +59,16 @@ def serialize(graph: Graph | Dataset, fmt: str) -> bytes:
         return graph.serialize(format="json-ld", context=jsonld_context(), auto_compact=True,
                                encoding="utf-8")
     if fmt in ("nquads", "trig") and not isinstance(graph, Dataset):
+        # the default graph is the whole graph, as a store's is the merge of its named graphs;
+        # the reference facts are also in named graphs of their own, which say their source
         dataset = Dataset()
         for prefix, namespace in graph.namespaces():
             dataset.bind(prefix, namespace)
         dataset.default_graph += graph
+        for name, triples in reference_graphs(inputs_of_graph(graph)).items():
+            named = dataset.graph(name)
+            for triple in triples:
+                named.add(triple)
         graph = dataset
     return graph.serialize(format=fmt, encoding="utf-8")
 

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Dataset, Graph, Literal, URIRef
-from rdflib.namespace import RDFS
+from rdflib.namespace import OWL, RDF, RDFS
 from rdflib.query import Result
 
 from .atomic import atomic_write_text
@@ -37,7 +37,12 @@ from .export import write_store
 from .model import Document, Extraction
 from .namespace import COOP, ID, document_iri
 from .rdf import bind_prefixes, document_statements
+from .reference import ISO_3166_2, REFERENCE_GRAPHS, Inputs, inputs_of, pycountry_version, reference_graphs
 from .sparql import bind_value, run_oxigraph, to_rdflib
+
+
+# every document graph's IRI starts so (kg.namespace.document_iri)
+_DOCUMENT_GRAPHS = str(document_iri("x"))[:-1]
 
 
 class StoreError(ValueError):
@@ -192,12 +197,22 @@ class Store:
         self._put_graphs({str(name): graph}, [str(name)])
 
     def _put_graphs(self, graphs: dict[str, Iterable[tuple]], replacing: list[str]) -> None:
-        """Named graphs (name -> triples) stored, and the merged default graph brought in line,
-        in one transaction; those in `replacing` may be in the store already and are replaced."""
+        """Named graphs (name -> triples) stored, the reference graphs and the merged default
+        graph brought in line, in one transaction; those in `replacing` may be in the store
+        already and are replaced."""
         if not graphs:
             return
         if self.read_only:
             raise StoreError(f"{self.path}: opened read-only")
+        graphs = {name: list(triples) for name, triples in graphs.items()}
+        added = inputs_of(triple for triples in graphs.values() for triple in triples)
+        if replacing or not self._reference_is_current():
+            # what the replaced documents gave may be gone: the reference graphs made anew
+            current = reference_graphs(self._stored_inputs(excluding=set(replacing)) | added)
+            replacing = replacing + [name.value for name in self._reference_graph_names()]
+        else:  # documents only added: the reference facts of the new entities join the others
+            current = reference_graphs(added)
+        graphs.update({str(name): triples for name, triples in current.items()})
         data = {name: _ntriples(triples) for name, triples in graphs.items()}
         size = 2 * sum(len(text) for text in data.values())
         with self._writing():
@@ -210,6 +225,31 @@ class Store:
                 named = "".join(text.replace(" .\n", f" <{name}> .\n") for name, text in data.items())
                 self._store.load(named + "".join(data.values()), format=ox.RdfFormat.N_QUADS)
             self._written(size)
+
+    # -- reference graphs (kg.reference) -----------------------------------------------------
+    def _reference_graph_names(self) -> list[ox.NamedNode]:
+        return [name for name in map(ox.NamedNode, map(str, REFERENCE_GRAPHS))
+                if self._store.contains_named_graph(name)]
+
+    def _reference_is_current(self) -> bool:
+        """Whether the stored ISO 3166-2 graph (if any) comes from the pycountry installed now."""
+        graph = ox.NamedNode(str(ISO_3166_2))
+        if not self._store.contains_named_graph(graph):
+            return True
+        made_by = ox.Literal(f"pycountry {pycountry_version()}")
+        return next(iter(self._store.quads_for_pattern(graph, ox.NamedNode(str(OWL.versionInfo)), made_by, graph)),
+                    None) is not None
+
+    def _stored_inputs(self, excluding: set[str] = frozenset()) -> Inputs:
+        """What the reference facts are made from, in the document graphs but those `excluding`."""
+        result = self._store.query(
+            "SELECT ?g ?s ?p ?o WHERE { GRAPH ?g {"
+            " { ?s coop:isoCode ?o FILTER(CONTAINS(STR(?o), \"-\")) BIND(coop:isoCode AS ?p) }"
+            " UNION { ?s coop:edition ?edition ; ?p ?o FILTER(?p IN (coop:edition, rdf:type, rdfs:label)) } }"
+            f" FILTER(STRSTARTS(STR(?g), {_nt_term(Literal(_DOCUMENT_GRAPHS))})) }}",
+            prefixes={"coop": str(COOP._NS), "rdfs": str(RDFS), "rdf": str(RDF)})
+        return inputs_of((to_rdflib(row["s"]), to_rdflib(row["p"]), to_rdflib(row["o"]))
+                         for row in result if row["g"].value not in excluding)
 
     @contextmanager
     def _writing(self) -> Iterator[None]:
@@ -272,8 +312,14 @@ class Store:
             if not self._store.contains_named_graph(ox.NamedNode(str(iri))):
                 raise StoreError(f"{doc}: no such document in the store")
         targets = [ox.NamedNode(str(iri)) for iri in dict.fromkeys(iris)]
+        # the reference facts made anew without the documents taken out, in the same transaction
+        current = reference_graphs(self._stored_inputs(excluding={target.value for target in targets}))
+        targets += self._reference_graph_names()
+        inserted = "".join(f"GRAPH <{name}> {{\n{text}}}\n{text}" for name, text in
+                           ((name, _ntriples(triples)) for name, triples in current.items()))
         with self._writing():
-            self._store.update(" ;\n".join(f"{_forget(target)} ;\nDROP GRAPH {target}" for target in targets))
+            self._store.update(" ;\n".join(f"{_forget(target)} ;\nDROP GRAPH {target}" for target in targets)
+                               + (f" ;\nINSERT DATA {{\n{inserted}}}" if inserted else ""))
         return iris
 
     def document(self, doc: str | URIRef) -> URIRef:
@@ -302,7 +348,7 @@ class Store:
         return sorted(URIRef(g.value) for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
 
     def __len__(self) -> int:
-        """The number of quads in the document graphs."""
+        """The number of quads in the named graphs: the documents' and the reference graphs."""
         default = sum(1 for _ in self._store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
         return len(self._store) - default
 
