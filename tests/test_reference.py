@@ -211,3 +211,14 @@ def test_the_store_exports_the_reference_graph_as_a_named_graph(nlp, tmp_path):
     assert (ID["place/CN-GX"], COOP.partOf, ID["country/CN"]) in dataset.graph(ISO_3166_2)
     assert (ID["event/10th-norland-forum-on-water"], COOP.partOf, ID["event/norland-forum-on-water"]) \
         in dataset.graph(EDITIONS)
+
+
+def test_reference_data_labels_every_country_as_the_gazetteer_does():
+    import pycountry
+
+    from kg.nlp.gazetteer import gazetteer
+    from kg.reference import _country_label
+
+    differ = {c.alpha_2 for c in pycountry.countries
+              if _country_label(c.alpha_2) != gazetteer().by_key[f"country/{c.alpha_2}"].label}
+    assert not differ
