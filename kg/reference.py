@@ -132,6 +132,34 @@ def add_reference(graph: Graph) -> dict[URIRef, list[tuple]]:
     return graphs
 
 
+def split(graph: Graph) -> tuple[Graph, dict[URIRef, list[tuple]]]:
+    """`graph` (a build's graph: what the texts state and the reference facts of its entities)
+    as what the texts state, and the reference graphs apart. A graph file holds the first in
+    its default graph and the others as named graphs where its format has them: a graph of
+    one document is what that text says, as extraction is scored, and the reference facts
+    stay with their source."""
+    graphs = reference_graphs(inputs_of_graph(graph))
+    only_reference = {triple for triples in graphs.values() for triple in triples
+                      if triple in graph and not _stated_by_text(graph, triple)}
+    text = Graph()
+    for prefix, namespace in graph.namespaces():
+        text.bind(prefix, namespace)
+    text.addN((s, p, o, text) for s, p, o in graph if (s, p, o) not in only_reference)
+    return text, graphs
+
+
+def _stated_by_text(graph: Graph, triple: tuple) -> bool:
+    """Whether a document of `graph` states a triple reference data states too: a relation
+    with its coop:Assertion, or the class and name of an entity a document mentions."""
+    s, p, o = triple
+    if p == COOP.partOf:
+        return any((node, RDF.type, COOP.Assertion) in graph and (node, RDF.predicate, p) in graph
+                   and (node, RDF.object, o) in graph for node in graph.subjects(RDF.subject, s))
+    if p in (RDF.type, RDFS.label, SKOS.prefLabel):
+        return (s, COOP.mentionedIn, None) in graph
+    return False
+
+
 def pycountry_version() -> str:
     try:
         return version("pycountry")
@@ -249,4 +277,4 @@ def is_reference_graph(name: object) -> bool:
 
 
 __all__ = ["ISO_3166_2", "EDITIONS", "REFERENCE_GRAPHS", "Inputs", "inputs_of", "inputs_of_graph", "reference_graphs",
-           "add_reference", "series_name", "is_reference_graph", "pycountry_version"]
+           "add_reference", "split", "series_name", "is_reference_graph", "pycountry_version"]

@@ -7,6 +7,13 @@ of the document graphs, each triple once, in the same transaction as every chang
 run on it directly instead of on Oxigraph's union of named graphs, which repeats a triple once
 per document that states it and makes joins over shared entities grow with the corpus.
 
+The facts that come from reference data rather than from a text (a region part of its
+country, an edition part of its series: kg.reference) live in named graphs of their own,
+id:reference/..., merged into the default graph like the documents' and brought in line with
+the documents in the same transaction as every change: the facts of new entities are added;
+when a document taken out or replaced was the only one to name a region or an edition, they
+are made anew from the documents that remain.
+
 Every change is one transaction, of one document or of a batch of them (`ingest_many`): a
 build killed midway leaves every document it committed complete and readable, and none
 half-written.

@@ -4,7 +4,8 @@ and the store, kept in line as documents come and go."""
 from importlib.metadata import version
 
 import pytest
-from rdflib import Dataset, Literal, URIRef
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS
 from typer.testing import CliRunner
 
@@ -12,7 +13,7 @@ import kg
 from kg.cli import app
 from kg.namespace import COOP, ID
 from kg.query import rows
-from kg.reference import EDITIONS, ISO_3166_2, series_name
+from kg.reference import EDITIONS, ISO_3166_2, series_name, split
 from kg.store import Store
 from kg.validate import validate
 
@@ -109,20 +110,56 @@ def test_a_series_a_text_names_is_the_node_its_editions_are_part_of(nlp, tmp_pat
     assert (series, COOP.mentionedIn, None) in graph and (series, COOP.listedIn, EDITIONS) in graph
 
 
-@pytest.mark.parametrize("suffix", [".trig", ".nq"])
-def test_graph_files_with_named_graphs_keep_the_reference_graph(nlp, tmp_path, suffix):
+@pytest.mark.parametrize("suffix", [".trig", ".nq", ".jsonld"])
+def test_graph_files_with_named_graphs_keep_the_reference_graph_apart(nlp, tmp_path, suffix):
     source = write(tmp_path / "in", "region.txt", REGIONS[0][0])
     output = tmp_path / f"g{suffix}"
     result = CliRunner().invoke(app, ["build", str(source), "--output", str(output), "-q", "--jobs", "1"])
     assert result.exit_code == 0, result.output
     dataset = Dataset()
-    dataset.parse(output)
+    dataset.parse(output, format="json-ld" if suffix == ".jsonld" else None)
     reference = dataset.graph(ISO_3166_2)
     assert (ID["place/CN-YN"], COOP.partOf, ID["country/CN"]) in reference
     assert (ISO_3166_2, DCTERMS.source, None) in reference
-    # the default graph is the whole graph, as a store's default graph is the merge of its graphs
-    assert (ID["place/CN-YN"], COOP.partOf, ID["country/CN"]) in dataset.default_graph
+    # the default graph is what the text states
+    assert (ID["facility/norland-solar-lab"], COOP.locatedIn, ID["place/CN-YN"]) in dataset.default_graph
+    assert (ID["place/CN-YN"], COOP.partOf, ID["country/CN"]) not in dataset.default_graph
     assert (ID["facility/norland-solar-lab"], COOP.locatedIn, ID["place/CN-YN"]) not in reference
+
+
+@pytest.mark.parametrize("suffix", [".ttl", ".nt"])
+def test_a_graph_file_without_named_graphs_holds_what_the_text_states(nlp, tmp_path, suffix):
+    """One document, one graph file: as extraction is scored, nothing the text does not say;
+    queries on the file still see the reference facts."""
+    source = write(tmp_path / "in", "region.txt", REGIONS[0][0])
+    output = tmp_path / f"g{suffix}"
+    result = CliRunner().invoke(app, ["build", str(source), "--output", str(output), "-q", "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    written = Graph().parse(output)
+    assert (ID["facility/norland-solar-lab"], COOP.locatedIn, ID["place/CN-YN"]) in written
+    assert (ID["place/CN-YN"], COOP.partOf, ID["country/CN"]) not in written
+    assert (ID["country/CN"], None, None) not in written and (None, COOP.listedIn, None) not in written
+    answer = CliRunner().invoke(app, ["query", "entities-in-country", "--graph", str(output), "--param",
+                                      "country=China", "--format", "csv"])
+    assert answer.exit_code == 0 and str(ID["facility/norland-solar-lab"]) in answer.output, answer.output
+
+
+def test_a_fact_the_text_states_too_stays_in_the_texts_graph(extract, tmp_path):
+    from kg.model import Evidence, Relation
+    from kg.rdf import document_triples
+    from kg.reference import add_reference
+
+    extraction = extract("The Norland Solar Lab is located in Yunnan, a province of China.\n")
+    sentence = "The Norland Solar Lab is located in Yunnan, a province of China."
+    extraction.relations.append(Relation("place/CN-YN", "partOf", "country/CN",
+                                         Evidence(sentence, 36, 63, "test", 0.9)))
+    graph = document_triples(extraction)
+    add_reference(graph)
+    kg.write_graph(graph, tmp_path / "g.ttl")
+    written = Graph().parse(tmp_path / "g.ttl")
+    assert (ID["place/CN-YN"], COOP.partOf, ID["country/CN"]) in written  # stated, with its evidence
+    assert (ID["country/CN"], RDFS.label, Literal("China")) in written  # the text names China
+    assert (ID["country/CN"], COOP.listedIn, None) not in written and (None, RDF.type, COOP.ReferenceFact) not in written
 
 
 # -- the store ------------------------------------------------------------------------------
@@ -206,6 +243,9 @@ def test_the_store_exports_the_reference_graph_as_a_named_graph(nlp, tmp_path):
     with Store.open(tmp_path / "db") as store:
         kg.build([folder], store=store)
         store.export(tmp_path / "all.trig")
+        store.export(tmp_path / "all.ttl")
+    # without named graphs: what the text states, as `kg build --output` writes it
+    assert isomorphic(Graph().parse(tmp_path / "all.ttl"), split(kg.build([folder]))[0])
     dataset = Dataset()
     dataset.parse(tmp_path / "all.trig")
     assert (ID["place/CN-GX"], COOP.partOf, ID["country/CN"]) in dataset.graph(ISO_3166_2)
