@@ -262,3 +262,16 @@ def test_reference_data_labels_every_country_as_the_gazetteer_does():
     differ = {c.alpha_2 for c in pycountry.countries
               if _country_label(c.alpha_2) != gazetteer().by_key[f"country/{c.alpha_2}"].label}
     assert not differ
+
+
+@pytest.mark.parametrize("place, found", [("China", True), ("Guangxi", True), ("Kenya", False)])
+def test_events_in_a_country_include_those_held_in_its_regions(nlp, tmp_path, place, found):
+    folder = tmp_path / "in"
+    write(folder, "a.txt", "The 10th Norland Forum on Water was held in Guangxi.\n")
+    write(folder, "b.txt", "Kenya signed a cooperation agreement with Peru.\n")
+    forum = str(ID["event/10th-norland-forum-on-water"])
+    graph = kg.build([folder])
+    assert (forum in {r["event"] for r in ask(graph, "events-in-place", place=place)}) == found
+    with Store.open(tmp_path / "db") as store:
+        kg.build([folder], store=store)
+        assert (forum in {r["event"] for r in ask(store, "events-in-place", place=place)}) == found
