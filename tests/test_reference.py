@@ -34,6 +34,9 @@ EDITIONS_NAMED = [
      "event/andean-water-summit", "Andean Water Summit"),
     ("Ministers met at the 21st Talvesta Water Dialogue in Accra.\n", "event/21st-talvesta-water-dialogue",
      "event/talvesta-water-dialogue", "Talvesta Water Dialogue"),
+    # an ordinal written as a word: the edition is labelled with it, and is not the series
+    ("Ministers met at the third Norland Water Dialogue in Lima.\n", "event/third-norland-water-dialogue",
+     "event/norland-water-dialogue", "Norland Water Dialogue"),
 ]
 
 
