@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install browser demo test clean constraints bench bench-load train
+.PHONY: install yasgui browser demo test clean constraints bench bench-load train
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,28 @@ $(STAMP): pyproject.toml constraints.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $@
 
-install: $(STAMP)
+install: $(STAMP) yasgui
+
+# the query editor of kg serve's page, YASGUI, from the npm registry (the package's own bundle,
+# version pinned, checked by npm against the registry's hash), copied into kg/static/yasgui/
+# (not in git) and served by kg serve itself: the page works offline. Without npm the page is
+# a plain text area, and kg serve says so when it starts.
+YASGUI_VERSION := 4.6.2
+YASGUI := kg/static/yasgui
+yasgui: $(YASGUI)/yasgui.min.js
+
+$(YASGUI)/yasgui.min.js:
+	@if ! command -v npm >/dev/null; then \
+	  echo "npm not found: kg serve's query page will be a plain text area (install npm, then: make yasgui)"; \
+	else \
+	  rm -rf build/yasgui && mkdir -p build/yasgui $(YASGUI) && \
+	  (cd build/yasgui && npm pack --silent @zazuko/yasgui@$(YASGUI_VERSION) >/dev/null) && \
+	  tar -xzf build/yasgui/zazuko-yasgui-$(YASGUI_VERSION).tgz -C build/yasgui && \
+	  cp build/yasgui/package/build/yasgui.min.css build/yasgui/package/package.json $(YASGUI)/ && \
+	  cp build/yasgui/package/build/yasgui.min.js $(YASGUI)/ && \
+	  echo "YASGUI $(YASGUI_VERSION) in $(YASGUI)/" || \
+	  echo "YASGUI could not be fetched from the npm registry: kg serve's query page will be a plain text area (later: make yasgui)"; \
+	fi
 
 demo: install
 	$(BIN)/kg build examples/ --output out/graph.ttl --html out/graph.html

@@ -283,9 +283,12 @@ def serve(
     allow_service: Annotated[list[str], typer.Option("--allow-service", help="endpoint that SERVICE may call ('*': any)")] = [],
     allow_update: Annotated[bool, typer.Option("--allow-update", help="accept SPARQL updates that carry the --token")] = False,
     token: Annotated[Optional[str], typer.Option("--token", envvar="KG_SERVE_TOKEN", help="bearer token updates must carry (or $KG_SERVE_TOKEN)")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no line per request on stderr")] = False,
 ) -> None:
     """Serve a store or graph files: a read-only SPARQL 1.1 endpoint at /sparql, a query page
-    at / and the network view at /network.
+    at /, a page for each entity at /id/... and the network view at /network. Each request is
+    logged on stderr (method, path, status, milliseconds) unless --quiet; Ctrl-C or SIGTERM
+    stops it (exit 0).
 
     \b
     Example: kg serve --store corpus.db --port 7878
@@ -306,7 +309,7 @@ def serve(
                     read_s=read_timeout)
     try:
         run_server(store, graph, limits, host, port,
-                   announce=lambda line: print(line, flush=True))
+                   announce=lambda line: print(line, flush=True), log_requests=not quiet)
     except (GraphLoadError, kg.StoreError, OSError, RuntimeError) as error:
         _fail(error)
 

@@ -3,8 +3,13 @@
     /sparql    the endpoint (GET ?query=, POST query= form, POST application/sparql-query),
                results as SPARQL JSON, XML, CSV or TSV, graphs as Turtle or N-Triples; CORS
                headers so YASGUI and other browser clients can use it
-    /          a page to type a query (or pick a canned one) and read the answer as a table
+    /          the query editor (YASGUI, served from /static/yasgui/ once make yasgui has put its
+               files in kg/static/yasgui/), or a form that binds parameters and answers in a table
+    /id/...    a page for each IRI of the graph (ID + ...): names, class, facts with their
+               evidence, neighbours; or its description in RDF (Accept, or format=ttl|jsonld)
     /network   the interactive network (kg.viz) of the whole graph
+
+Each request gets a line on stderr (RequestLog) unless --quiet.
 
 HTTP is spoken by uvicorn (h11) and routed by Starlette: they give the listening backlog, the
 limits on request heads, keep-alive, the cap on open connections (503 past it) and a graceful
@@ -39,10 +44,12 @@ import html
 import io
 import itertools
 import json
+import logging
 import multiprocessing
 import os
 import pickle
 import queue
+import re
 import errno
 import socket
 import struct
@@ -165,11 +172,15 @@ def _worker_main(sock: socket.socket, source: tuple[str, str], limits: Limits, c
     """Runs in its own process: answer the queries arriving on `sock`, up to `concurrency` at
     once on threads (Oxigraph lets go of the GIL while it evaluates), until the server closes it."""
     import resource
+    import signal
 
     import pyoxigraph as ox
 
     from .query import sparql_prefixes
 
+    # Ctrl-C reaches every process of the terminal's group: the server stops its workers
+    # itself, and a worker that took the interrupt would print a traceback of its own
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if limits.memory_mb:
         limit = limits.memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
@@ -306,7 +317,7 @@ def _run_query(store, text: str, accept: str, requested: str | None, limits: Lim
             update = _is_update(text)
         if update:
             raise QueryRefused(HTTPStatus.FORBIDDEN, "this endpoint is read-only: updates are refused") from None
-        raise QueryRefused(HTTPStatus.BAD_REQUEST, f"SPARQL syntax error: {err}") from None
+        raise QueryRefused(HTTPStatus.BAD_REQUEST, _syntax_error(str(err))) from None
     graph = isinstance(answer, ox.QueryTriples)
     media, format_name = negotiate("CONSTRUCT" if graph else "SELECT", accept, requested)
     buffer = _CappedBuffer(limits.max_result_bytes)
@@ -318,6 +329,46 @@ def _run_query(store, text: str, accept: str, requested: str | None, limits: Lim
     except OverflowError as err:
         raise QueryRefused(HTTPStatus.INTERNAL_SERVER_ERROR, str(err)) from None
     return media, bytes(buffer.data)
+
+
+_OXIGRAPH_POSITION = re.compile(r"^error at (\d+):(\d+): ")
+_POSITION = re.compile(r"at line (\d+), column (\d+)")
+_CHARACTER_RANGES = re.compile(r",? \[[^\[\]]*\.\.=[^\[\]]*\]")
+
+
+def _syntax_error(message: str) -> str:
+    """Oxigraph's "error at 3:14: expected ..." said as rdflib's errors are said here: "SPARQL
+    syntax error at line 3, column 14: expected ..." (columns in characters, from 1)."""
+    message = " ".join(message.split())  # one line
+    if match := _OXIGRAPH_POSITION.match(message):
+        # the ranges of characters a name may hold are listed in full: noise to a reader
+        detail = _CHARACTER_RANGES.sub("", message[match.end():])
+        return f"SPARQL syntax error at line {match[1]}, column {match[2]}: {detail}"
+    return f"SPARQL syntax error: {message}"
+
+
+def position_in_user_text(message: str, written: str, sent: str) -> str:
+    """An error message about `sent` (the query as run: `written` with a block of text inserted,
+    the VALUES that binds parameters) with its line and column moved back into `written`, the
+    text the user sees; a position inside the inserted block is given as where it was inserted."""
+    match = _POSITION.search(message)
+    extra = len(sent) - len(written)
+    if match is None or extra <= 0:
+        return message
+    line, column = int(match[1]), int(match[2])
+    lines = sent.split("\n")
+    offset = sum(len(text) + 1 for text in lines[:line - 1]) + column - 1
+    # where the block begins: the texts agree before it and after it
+    inserted = min(len(os.path.commonprefix([written, sent])),
+                   len(written) - len(os.path.commonprefix([written[::-1], sent[::-1]])))
+    if offset >= inserted + extra:
+        offset -= extra
+    elif offset > inserted:
+        offset = inserted
+    before = written[:offset]
+    line = before.count("\n") + 1
+    column = offset - (before.rfind("\n") + 1) + 1
+    return f"{message[:match.start()]}at line {line}, column {column}{message[match.end():]}"
 
 
 def _is_update(text: str) -> bool:
@@ -668,17 +719,8 @@ def _refuse_remote_calls(algebra, allow_service: frozenset[str]) -> None:
         raise QueryRefused(HTTPStatus.FORBIDDEN, str(err)) from None
 
 
-def negotiate(form: str, accept: str, requested: str | None) -> tuple[str, str]:
-    """(media type, pyoxigraph format name) for a query form, an Accept header and an
-    explicit format= parameter."""
-    graph = form in ("CONSTRUCT", "DESCRIBE")
-    table, names = (GRAPH_TYPES, GRAPH_FORMATS) if graph else (RESULT_TYPES, RESULT_FORMATS)
-    if requested:
-        media = names.get(requested.lower(), requested)
-        if media in table:
-            return media, table[media][1]
-        raise QueryRefused(HTTPStatus.NOT_ACCEPTABLE, f"format {requested!r}: use one of "
-                           + ", ".join(sorted(names)))
+def preferred_types(accept: str) -> list[str]:
+    """The media types of an Accept header, the most wanted first (by q, then as listed)."""
     ranked = []
     for position, item in enumerate(accept.split(",")):
         media, _, params = item.strip().partition(";")
@@ -691,7 +733,21 @@ def negotiate(form: str, accept: str, requested: str | None) -> tuple[str, str]:
                 except ValueError:
                     quality = 0.0
         ranked.append((-quality, position, media.strip().lower()))
-    for _, _, media in sorted(ranked):
+    return [media for _, _, media in sorted(ranked)]
+
+
+def negotiate(form: str, accept: str, requested: str | None) -> tuple[str, str]:
+    """(media type, pyoxigraph format name) for a query form, an Accept header and an
+    explicit format= parameter."""
+    graph = form in ("CONSTRUCT", "DESCRIBE")
+    table, names = (GRAPH_TYPES, GRAPH_FORMATS) if graph else (RESULT_TYPES, RESULT_FORMATS)
+    if requested:
+        media = names.get(requested.lower(), requested)
+        if media in table:
+            return media, table[media][1]
+        raise QueryRefused(HTTPStatus.NOT_ACCEPTABLE, f"format {requested!r}: use one of "
+                           + ", ".join(sorted(names)))
+    for media in preferred_types(accept):
         if media in table:
             return media, table[media][1]
         if media in ("*/*", "application/*", "text/*", ""):
@@ -702,6 +758,242 @@ def negotiate(form: str, accept: str, requested: str | None) -> tuple[str, str]:
         return default, table[default][1]
     raise QueryRefused(HTTPStatus.NOT_ACCEPTABLE, "none of the accepted types can be given; use one of "
                        + ", ".join(table))
+
+
+# -- linked-data pages: every IRI under the graph's id/ namespace, at /id/... ------------------------
+#
+# The graph's IRIs have their own base (kg.namespace.ID, https://w3id.org/coop-kg/id/), not this
+# server's address: /id/REST here stands for ID + REST. A page is made of a few SELECTs run by the
+# workers like any query (same deadline, same caps); Turtle and JSON-LD are one CONSTRUCT.
+
+_ENTITY_TEXTS = "text/html", "application/xhtml+xml"
+_ENTITY_ROWS = 500  # rows of each part of a page; the page says when there were more
+
+_ENTITY_QUERIES = {
+    "exists": "ASK WHERE { { ?entity ?p ?o } UNION { ?s ?q ?entity } }",
+    "describe": "CONSTRUCT { ?entity ?p ?o . ?s ?q ?entity } WHERE { { ?entity ?p ?o } UNION "
+                "{ ?s ?q ?entity FILTER(?q != rdf:subject && ?q != rdf:object) } }",
+    "outgoing": "SELECT ?p ?o (SAMPLE(?label) AS ?oLabel) WHERE { ?entity ?p ?o "
+                "OPTIONAL { ?o rdfs:label ?label } } GROUP BY ?p ?o ORDER BY ?p ?o LIMIT 2000",
+    "incoming": "SELECT ?s ?q (SAMPLE(?label) AS ?sLabel) WHERE { ?s ?q ?entity "
+                "FILTER(?q != rdf:subject && ?q != rdf:object) OPTIONAL { ?s rdfs:label ?label } } "
+                f"GROUP BY ?s ?q ORDER BY ?q ?s LIMIT {_ENTITY_ROWS + 1}",
+    # facts with their evidence: the assertions whose subject or object it is
+    "facts": "SELECT DISTINCT ?s ?sLabel ?p ?o ?oLabel ?sentence ?doc ?docLabel WHERE { "
+             "{ ?a rdf:subject ?entity } UNION { ?a rdf:object ?entity } "
+             "?a rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o . "
+             "OPTIONAL { ?a coop:sentence ?sentence } "
+             "OPTIONAL { ?a prov:wasDerivedFrom ?doc OPTIONAL { ?doc rdfs:label ?docLabel } } "
+             "OPTIONAL { ?s rdfs:label ?sLabel } OPTIONAL { ?o rdfs:label ?oLabel } } "
+             f"ORDER BY ?p ?s ?o ?doc LIMIT {_ENTITY_ROWS + 1}",
+    "figures": "SELECT DISTINCT ?value ?counts ?qualifier ?asOf ?sentence ?doc ?docLabel WHERE { "
+               "?entity coop:reports ?f . ?f coop:value ?value ; coop:counts ?counts . "
+               "OPTIONAL { ?f coop:qualifier ?qualifier } OPTIONAL { ?f coop:asOf ?asOf } "
+               "OPTIONAL { ?f coop:sentence ?sentence } "
+               "OPTIONAL { ?f prov:wasDerivedFrom ?doc OPTIONAL { ?doc rdfs:label ?docLabel } } } "
+               f"ORDER BY ?counts ?asOf LIMIT {_ENTITY_ROWS + 1}",
+}
+
+_KEPT_IN_PATHS = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+
+
+def iri_of_path(rest: str) -> str:
+    """The graph's IRI that /id/REST stands for. A browser sends the letters of other scripts
+    percent-encoded (UTF-8), where the IRI has them as they are (kg.namespace.iri_path): those are
+    decoded; every other escape stays as it was sent (in upper case, as the IRIs have it)."""
+    import unicodedata
+
+    from .namespace import ID
+
+    def decoded(match: re.Match) -> str:
+        escapes = match.group()
+        try:
+            text = bytes.fromhex(escapes.replace("%", "")).decode("utf-8")
+        except UnicodeDecodeError:
+            return escapes.upper()
+        return "".join(c if c.isalnum() or c in "-._~/" else "".join(f"%{b:02X}" for b in c.encode("utf-8"))
+                       for c in text)
+
+    return str(ID) + unicodedata.normalize("NFC", _KEPT_IN_PATHS.sub(decoded, rest))
+
+
+def path_of_iri(iri: str) -> str | None:
+    """The path on this server of one of the graph's IRIs (/id/...), or None for another IRI."""
+    from .namespace import ID
+
+    return "/id/" + iri[len(ID):] if iri.startswith(str(ID)) and len(iri) > len(ID) else None
+
+
+def entity_media(accept: str, requested: str | None) -> str:
+    """text/html for a page, or the RDF media type of the description: from format= (html, ttl,
+    jsonld...) or else the Accept header; a browser's */* gets the page."""
+    if requested:
+        if requested.lower() in ("html", "text/html"):
+            return "text/html"
+        return negotiate("DESCRIBE", "", requested)[0]
+    for media in preferred_types(accept):
+        if media in _ENTITY_TEXTS or media in ("*/*", "text/*", ""):
+            return "text/html"
+        if media in GRAPH_TYPES:
+            return media
+    if not accept.strip():
+        return "text/html"
+    raise QueryRefused(HTTPStatus.NOT_ACCEPTABLE, "none of the accepted types can be given; use one of "
+                       + ", ".join((_ENTITY_TEXTS[0], *GRAPH_TYPES)))
+
+
+def _entity_query(name: str, iri: str) -> str:
+    from rdflib import URIRef
+
+    from .query import with_values
+
+    return with_values(_ENTITY_QUERIES[name], {"entity": URIRef(iri)})
+
+
+async def entity_description(endpoint: "Endpoint", iri: str, media: str) -> bytes | None:
+    """The triples about `iri` (its own, and those pointing at it but for the evidence's
+    reification) in `media`; None when the graph has none."""
+    exists, (_, data) = await asyncio.gather(
+        endpoint.answer(_entity_query("exists", iri), requested="json"),
+        endpoint.answer(_entity_query("describe", iri), media))
+    return data if json.loads(exists[1])["boolean"] else None
+
+
+async def entity_page(endpoint: "Endpoint", iri: str) -> bytes | None:
+    """The HTML page of `iri`: its names and classes, the facts about it with their evidence
+    sentence and document, its figures, its neighbours and what else points to it, every IRI of
+    the graph a link to its own page; None when the graph says nothing of it."""
+    names = ("exists", "outgoing", "incoming", "facts", "figures")
+    answers = await asyncio.gather(*(endpoint.answer(_entity_query(name, iri), requested="json")
+                                     for name in names))
+    found = {name: json.loads(data) for name, (_, data) in zip(names, answers)}
+    if not found["exists"]["boolean"]:
+        return None
+    rows = {name: found[name]["results"]["bindings"] for name in names[1:]}
+    return entity_html(*_render_entity(iri, rows), iri)
+
+
+def _render_entity(iri: str, rows: dict[str, list[dict]]) -> tuple[str, str]:
+    """(title, HTML body) of an entity's page; owl:sameAs and skos:exactMatch are among its
+    properties, as links out."""
+    from rdflib.namespace import RDF, RDFS, SKOS
+
+    from .namespace import COOP, RELATIONS
+
+    relations = {str(p) for p in RELATIONS.values()}
+    label_properties = (str(RDFS.label), str(SKOS.prefLabel))
+    outgoing = rows["outgoing"]
+    values = {}  # predicate -> the values of the entity's own triples
+    for row in outgoing:
+        values.setdefault(row["p"]["value"], []).append(row)
+    labels = [row["o"]["value"] for p in label_properties for row in values.get(p, [])]
+    title = labels[0] if labels else _compact(iri)
+    parts = [f"<h1>{html.escape(title)}</h1>", f'<p class="iri">{html.escape(iri)}</p>']
+    classes = [_compact(row["o"]["value"]) for row in values.get(str(RDF.type), [])]
+    if classes:
+        parts.append(f"<p>Class: {html.escape(', '.join(classes))}</p>")
+    others = sorted({row["o"]["value"] for row in values.get(str(SKOS.altLabel), [])} - set(labels))
+    if others:
+        parts.append(f"<p>Also called: {html.escape('; '.join(others))}</p>")
+
+    facts = rows["facts"]
+    if facts:
+        lines = []
+        for row in facts[:_ENTITY_ROWS]:
+            cells = (_term(row["s"], row.get("sLabel")), html.escape(_compact(row["p"]["value"])),
+                     _term(row["o"], row.get("oLabel")),
+                     html.escape(row["sentence"]["value"]) if "sentence" in row else "",
+                     _term(row["doc"], row.get("docLabel")) if "doc" in row else "")
+            lines.append("<tr>" + "".join(f"<td{' class=evidence' if i == 3 else ''}>{cell}</td>"
+                                          for i, cell in enumerate(cells)) + "</tr>")
+        parts.append("<h2>Facts, with their evidence</h2>" + _more(facts)
+                     + "<table><thead><tr><th>Subject</th><th>Relation</th><th>Object</th>"
+                     "<th>Evidence</th><th>Source</th></tr></thead><tbody>" + "".join(lines) + "</tbody></table>")
+
+    figures = rows["figures"]
+    if figures:
+        lines = []
+        for row in figures[:_ENTITY_ROWS]:
+            cells = [html.escape(row[k]["value"]) if k in row else "" for k in ("value", "counts", "qualifier", "asOf")]
+            cells.append(html.escape(row["sentence"]["value"]) if "sentence" in row else "")
+            cells.append(_term(row["doc"], row.get("docLabel")) if "doc" in row else "")
+            lines.append("<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>")
+        parts.append("<h2>Figures</h2>" + _more(figures) + "<table><thead><tr><th>Value</th><th>Counts</th>"
+                     "<th>Qualifier</th><th>As of</th><th>Evidence</th><th>Source</th></tr></thead><tbody>"
+                     + "".join(lines) + "</tbody></table>")
+
+    incoming = rows["incoming"]
+    neighbours = {}
+    for row in outgoing:
+        if row["p"]["value"] in relations and row["o"]["type"] == "uri":
+            neighbours.setdefault(row["o"]["value"], row.get("oLabel"))
+    for row in incoming:
+        if row["q"]["value"] in relations and row["s"]["type"] == "uri":
+            neighbours.setdefault(row["s"]["value"], row.get("sLabel"))
+    neighbours.pop(iri, None)
+    if neighbours:
+        items = sorted(neighbours.items(), key=lambda item: (item[1] or {}).get("value", item[0]).lower())
+        parts.append("<h2>Neighbours</h2><ul class=links>" + "".join(
+            f"<li>{_term({'type': 'uri', 'value': n}, label)}</li>" for n, label in items) + "</ul>")
+
+    mentioned = values.get(str(COOP.mentionedIn), [])
+    if mentioned:
+        parts.append("<h2>Mentioned in</h2><ul class=links>" + "".join(
+            f"<li>{_term(row['o'], row.get('oLabel'))}</li>" for row in mentioned) + "</ul>")
+
+    shown = {str(RDF.type), str(SKOS.altLabel), str(COOP.mentionedIn), str(COOP.reports), *label_properties}
+    rest = [row for row in outgoing if row["p"]["value"] not in shown and row["p"]["value"] not in relations]
+    rest += [row for p in label_properties for row in values.get(p, []) if row["o"]["value"] != title]
+    if rest:
+        parts.append("<h2>Properties</h2><table><tbody>" + "".join(
+            f"<tr><th>{html.escape(_compact(row['p']['value']))}</th><td>{_term(row['o'], row.get('oLabel'))}</td></tr>"
+            for row in rest) + "</tbody></table>")
+    pointing = [row for row in incoming if row["q"]["value"] not in relations]
+    if pointing:
+        parts.append("<h2>Referred to by</h2>" + _more(incoming) + "<table><tbody>" + "".join(
+            f"<tr><td>{_term(row['s'], row.get('sLabel'))}</td><th>{html.escape(_compact(row['q']['value']))}</th></tr>"
+            for row in pointing[:_ENTITY_ROWS]) + "</tbody></table>")
+    return title, "\n".join(parts)
+
+
+def _more(rows: list) -> str:
+    return f'<p class="note">The first {_ENTITY_ROWS} only.</p>' if len(rows) > _ENTITY_ROWS else ""
+
+
+def _compact(iri: str) -> str:
+    from .query import sparql_prefixes
+
+    for prefix, namespace in sparql_prefixes().items():
+        if iri.startswith(namespace) and len(iri) > len(namespace):
+            return f"{prefix}:{iri[len(namespace):]}"
+    return iri
+
+
+def _term(term: dict, label: dict | None = None) -> str:
+    """A term of a SPARQL JSON answer as HTML: an IRI of the graph a link to its page, another
+    http(s) IRI a link out, a literal its text (all escaped)."""
+    value = term["value"]
+    if term["type"] != "uri":
+        text = html.escape(value if term["type"] == "literal" else f"_:{value}")
+        return text + (f' <span class="note">@{html.escape(term["xml:lang"])}</span>' if "xml:lang" in term else "")
+    shown = html.escape(label["value"] if label else _compact(value))
+    local = path_of_iri(value)
+    if local is not None:
+        return f'<a href="{html.escape(local)}">{shown}</a>'
+    if value.startswith(("http://", "https://")):
+        return f'<a href="{html.escape(value)}" rel="noopener noreferrer">{shown}</a>'
+    return shown
+
+
+def entity_html(title: str, body: str, iri: str) -> bytes:
+    """The page around `body`, from kg/templates/entity.html."""
+    from importlib import resources
+    from string import Template
+
+    local = html.escape(path_of_iri(iri) or "/")
+    template = Template((resources.files("kg") / "templates" / "entity.html").read_text(encoding="utf-8"))
+    return template.substitute(title=html.escape(title), body=body, turtle=f"{local}?format=ttl",
+                               jsonld=f"{local}?format=jsonld").encode("utf-8")
 
 
 # -- what the HTTP side calls ----------------------------------------------------------------------
@@ -862,6 +1154,9 @@ async def _read_body(request: Request, limits: Limits) -> bytes:
 FORMAT_PARAMETERS = ("format", "output", "results")
 ENDPOINT_PARAMETERS = ("query", "update", "default-graph-uri", "named-graph-uri", *FORMAT_PARAMETERS)
 PAGE_PARAMETERS = ("query", "params", "canned")  # what the query page's form and links send
+ENTITY_PARAMETERS = ("format",)  # html, or a format of a graph (ttl, jsonld...)
+# the entity pages run no script: every text on them comes from documents
+_PAGE_POLICY = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:"}
 
 
 def _unknown_parameters(params: dict[str, list[str]], known: tuple[str, ...], taker: str) -> Response | None:
@@ -945,7 +1240,16 @@ def make_app(endpoint: Endpoint) -> Starlette:
         params = parse_qs(request.url.query, keep_blank_values=True)
         if refused := _unknown_parameters(params, PAGE_PARAMETERS, "the query page"):
             return refused
+        if "query" not in params and yasgui_installed():  # the form's answers are the plain page's
+            return _yasgui_page(endpoint, params)
         return await run_in_threadpool(_page, endpoint, params)
+
+    async def static(request: Request) -> Response:
+        name = request.path_params["name"]
+        if name not in _YASGUI_FILES or not yasgui_installed():
+            return await not_found(request, None)
+        return _send(HTTPStatus.OK, _YASGUI_FILES[name], _yasgui_file(name),
+                     {"Cache-Control": "public, max-age=86400"})
 
     async def network(request: Request) -> Response:
         async def respond() -> Response:
@@ -953,12 +1257,100 @@ def make_app(endpoint: Endpoint) -> Starlette:
 
         return await guarded(respond)
 
+    async def entity(request: Request) -> Response:
+        from .query import QueryError
+
+        params = parse_qs(request.url.query, keep_blank_values=True)
+        if refused := _unknown_parameters(params, ENTITY_PARAMETERS, "an entity's page"):
+            return refused
+        raw = (request.scope.get("raw_path") or request.url.path.encode()).split(b"?")[0]
+        iri = iri_of_path(raw.decode("latin-1")[len("/id/"):])
+        requested = (params.get("format") or [None])[0]
+
+        async def respond() -> Response:
+            media = entity_media(request.headers.get("accept", ""), requested)
+            try:
+                if media == "text/html":
+                    answer = await entity_page(endpoint, iri)
+                else:
+                    answer = await entity_description(endpoint, iri, media)
+            except QueryError:  # no IRI at all (a character an IRI cannot hold)
+                answer = None
+            if answer is None and media == "text/html":
+                body = (f"<h1>Not found</h1><p>The graph says nothing of <span class=iri>{html.escape(iri)}</span>."
+                        f' Try the <a href="/">query page</a>.</p>')
+                return _send(HTTPStatus.NOT_FOUND, media, entity_html("Not found", body, iri), _PAGE_POLICY)
+            if answer is None:
+                return _error(HTTPStatus.NOT_FOUND, f"the graph says nothing of <{iri}>")
+            return _send(HTTPStatus.OK, media, answer, _PAGE_POLICY if media == "text/html" else None)
+
+        return await guarded(respond)
+
     async def not_found(request: Request, exc: Exception) -> Response:
         return _error(HTTPStatus.NOT_FOUND, f"no page {request.url.path}; try / or /sparql (POST queries to /sparql)")
 
     routes = [Route(path, sparql, methods=["GET", "POST", "OPTIONS"]) for path in ("/sparql", "/query")]
-    routes += [Route("/", page, methods=["GET"]), Route("/network", network, methods=["GET"])]
+    routes += [Route("/", page, methods=["GET"]), Route("/network", network, methods=["GET"]),
+               Route("/id/{rest:path}", entity, methods=["GET"]),
+               Route("/static/yasgui/{name}", static, methods=["GET"])]
     return Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found})
+
+
+# -- the query page: YASGUI when it is installed (make yasgui), else a form ------------------------
+
+_YASGUI_FILES = {"yasgui.min.js": "text/javascript", "yasgui.min.css": "text/css"}
+_YASGUI_MISSING = ("The query editor (YASGUI) is not installed: this is the plain form. "
+                   "make yasgui installs it (with npm); kg serve serves it itself, offline.")
+_yasgui_files: dict[str, bytes] = {}
+
+
+def _yasgui_folder():
+    from importlib import resources
+
+    return resources.files("kg") / "static" / "yasgui"
+
+
+def yasgui_installed() -> bool:
+    """Whether `make yasgui` has put YASGUI's files in kg/static/yasgui/."""
+    return all((_yasgui_folder() / name).is_file() for name in _YASGUI_FILES)
+
+
+def _yasgui_file(name: str) -> bytes:
+    if name not in _yasgui_files:
+        _yasgui_files[name] = (_yasgui_folder() / name).read_bytes()
+    return _yasgui_files[name]
+
+
+def _yasgui_page(endpoint: Endpoint, params: dict[str, list[str]]) -> Response:
+    """The page of the query editor: YASGUI (its files served from /static/yasgui/) sending
+    queries to /sparql, with a canned query loaded when one is picked."""
+    import base64
+    from importlib import resources
+    from string import Template
+
+    from .namespace import ID
+    from .query import canned_queries, sparql_prefixes
+
+    canned = canned_queries()
+    picked = (params.get("canned") or [""])[0]
+    settings = {"defaultQuery": _DEFAULT_QUERY, "query": canned[picked].text if picked in canned else None,
+                "base": str(ID), "prefixes": sparql_prefixes()}
+    # JSON in the page: "<" written as \u003c, so that no text can close the script element
+    config = json.dumps(settings).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    template = Template((resources.files("kg") / "templates" / "query.html").read_text(encoding="utf-8"))
+    body = template.substitute(label=html.escape(endpoint.label), config=config, canned=_canned_list(canned))
+    # the one inline script is the template's own: allowed by its hash, and no other
+    script = re.search(r"<script>(.*?)</script>", body, re.DOTALL).group(1)
+    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
+    policy = (f"default-src 'self'; script-src 'self' 'sha256-{digest}'; style-src 'self' 'unsafe-inline'; "
+              "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'")
+    return _send(HTTPStatus.OK, "text/html", body.encode("utf-8"), {"Content-Security-Policy": policy})
+
+
+def _canned_list(canned: dict) -> str:
+    return "\n".join(
+        f'<li><a href="/?{html.escape(urlencode({"canned": name}))}">{html.escape(name)}</a> '
+        f'— {html.escape(q.title)}</li>' for name, q in canned.items())
 
 
 def _page(endpoint: Endpoint, params: dict[str, list[str]]) -> Response:
@@ -970,18 +1362,20 @@ def _page(endpoint: Endpoint, params: dict[str, list[str]]) -> Response:
     bindings = (params.get("params") or [""])[0]
     answer = ""
     if text.strip() and "query" in params:
+        sent = text
         try:
-            answer = _answer_html(endpoint, endpoint.bind(text, bindings))
-        except QueryRefused as refused:
-            answer = f'<p class="error">{html.escape(str(refused))}</p>'
+            sent = endpoint.bind(text, bindings)
+            answer = _answer_html(endpoint, sent)
+        except QueryRefused as refused:  # a syntax error is placed in the text the user wrote
+            answer = f'<p class="error">{html.escape(position_in_user_text(str(refused), text, sent))}</p>'
     body = _PAGE.format(
         label=html.escape(endpoint.label),
         query=html.escape(text or _DEFAULT_QUERY),
         params=html.escape(bindings),
-        canned="\n".join(
-            f'<li><a href="/?{html.escape(urlencode({"canned": name}))}">{html.escape(name)}</a> '
-            f'— {html.escape(q.title)}</li>' for name, q in canned.items()),
+        canned=_canned_list(canned),
         answer=answer,
+        note=('<p><a href="/">The query editor</a> (YASGUI) sends queries as they are typed.</p>'
+              if yasgui_installed() else f'<p class="note">{html.escape(_YASGUI_MISSING)}</p>'),
     )
     return _send(HTTPStatus.OK, "text/html", body.encode("utf-8"))
 
@@ -995,16 +1389,25 @@ def _answer_html(endpoint: Endpoint, text: str) -> str:
         return f"<p>{html.escape(str(data['boolean']).lower())}</p>"
     names = data["head"]["vars"]
     head = "".join(f"<th>{html.escape(n)}</th>" for n in names)
+    rows = data["results"]["bindings"]
     lines = []
-    for row in data["results"]["bindings"]:
-        cells = "".join(f"<td>{html.escape(row[n]['value']) if n in row else ''}</td>" for n in names)
+    for row in rows[:_FORM_ROWS]:  # the graph's IRIs link to their pages
+        cells = "".join(f"<td>{_term(row[n]) if n in row else ''}</td>" for n in names)
         lines.append(f"<tr>{cells}</tr>")
-    count = len(lines)
-    return (f"<p>{count} row{'s' if count != 1 else ''}</p>"
+    count = len(rows)
+    more = (f'<p class="note">The first {_FORM_ROWS} are shown: <a href="/">the query editor</a> pages through '
+            f'them all.</p>' if count > _FORM_ROWS else "")
+    return (f"<p>{count} row{'s' if count != 1 else ''}</p>{more}"
             f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(lines)}</tbody></table>")
 
 
-_DEFAULT_QUERY = """SELECT ?a ?aLabel ?b ?bLabel WHERE {
+_FORM_ROWS = 1000  # rows of an answer the form's page shows (one page, unpaged)
+
+
+_DEFAULT_QUERY = """PREFIX coop: <https://w3id.org/coop-kg/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+
+SELECT ?a ?aLabel ?b ?bLabel WHERE {
   ?a coop:cooperatesWith ?b .
   ?a rdfs:label ?aLabel . ?b rdfs:label ?bLabel .
 } LIMIT 100"""
@@ -1020,6 +1423,7 @@ table {{ border-collapse: collapse; }} td, th {{ border: 1px solid #ccc; padding
 </style></head>
 <body>
 <h1>coop-kg SPARQL</h1>
+{note}
 <p>Graph: {label}. <a href="/network">Network view</a>. SPARQL 1.1 endpoint for other clients:
 <code>/sparql</code>. Prefixes coop:, id:, schema:, rdfs:, skos:, prov: need no declaration.</p>
 <form method="get" action="/">
@@ -1038,6 +1442,66 @@ table {{ border-collapse: collapse; }} td, th {{ border: 1px solid #ccc; padding
 
 
 # -- the HTTP server: uvicorn --------------------------------------------------------------------
+
+class RequestLog:
+    """ASGI middleware writing one line per request to stderr once it is answered: method, path
+    (as sent, without the query string, control characters escaped), status and milliseconds.
+    The requests uvicorn answers itself (503 past --max-connections) get a line from
+    `_OverCapLog`."""
+
+    def __init__(self, app, write=None) -> None:
+        self.app = app
+        self.write = write or _write_stderr
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = time.perf_counter()
+        status = 500  # what the client gets if the application fails before answering
+        logged = False
+
+        def log() -> None:
+            nonlocal logged
+            logged = True
+            path = (scope.get("raw_path") or scope["path"].encode()).split(b"?")[0]
+            shown = path.decode("ascii", "backslashreplace").encode("unicode_escape").decode("ascii")
+            self.write(f"{scope['method']} {shown} {status} {(time.perf_counter() - started) * 1000:.0f} ms")
+
+        async def sending(message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                log()  # before the answer ends: whoever has the answer finds its line written
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            if not logged:
+                log()
+
+
+def _write_stderr(line: str) -> None:
+    import sys
+
+    print(line, file=sys.stderr, flush=True)
+
+
+class _OverCapLog(logging.Handler):
+    """uvicorn answers a request past --max-connections (503) itself, without the application;
+    its warning becomes a request log line. Errors are written as they were without it."""
+
+    def __init__(self, write) -> None:
+        super().__init__(logging.WARNING)
+        self.write = write
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.getMessage().startswith("Exceeded concurrency limit"):
+            self.write("- - 503 0 ms (past --max-connections)")
+        elif record.levelno >= logging.ERROR:
+            self.write(self.format(record))
+
 
 class _ReadDeadlineProtocol(H11Protocol):
     """uvicorn's HTTP/1.1 protocol with a deadline on reading each request's head.
@@ -1101,13 +1565,17 @@ class Server(uvicorn.Server):
 
 
 def make_server(source: tuple[str, str], limits: Limits, label: str, host: str = "127.0.0.1",
-                port: int = 7878, writer=None) -> tuple[Server, Endpoint]:
+                port: int = 7878, writer=None, log_requests: bool = True) -> tuple[Server, Endpoint]:
     """The HTTP server (not yet serving) and its endpoint; source is ("store", dir) or
-    ("nt", file of N-Triples); `writer`, the store opened for writing, takes updates."""
+    ("nt", file of N-Triples); `writer`, the store opened for writing, takes updates;
+    `log_requests` writes a line per request to stderr."""
     endpoint = Endpoint(source, limits, label, writer)
     protocol = type("BoundProtocol", (_ReadDeadlineProtocol,), {"read_s": limits.read_s})
+    app = make_app(endpoint)
+    if log_requests:
+        app = RequestLog(app)
     config = uvicorn.Config(
-        make_app(endpoint), http=protocol, lifespan="off", log_config=None, log_level="error",
+        app, http=protocol, lifespan="off", log_config=None, log_level="error",
         access_log=False, server_header=False, date_header=True, proxy_headers=False,
         backlog=limits.backlog,
         # uvicorn counts the connection being answered too: one more lets max_connections be open
@@ -1131,13 +1599,19 @@ def make_server(source: tuple[str, str], limits: Limits, label: str, host: str =
             raise OSError(f"port {port} on {host} is already in use (another kg serve or another server): "
                           f"choose another with --port") from None
         raise
+    if log_requests:  # uvicorn.Config has set the level of its logger by now
+        errors = logging.getLogger("uvicorn.error")
+        errors.setLevel(logging.WARNING)
+        errors.propagate = False
+        errors.handlers = [_OverCapLog(_write_stderr)]
     return Server(config, sock), endpoint
 
 
 def serve(store: Path | None, graphs: list[Path], limits: Limits, host: str, port: int,
-          announce=print) -> None:
+          announce=print, log_requests: bool = True) -> None:
     """Serve a store (held open so nothing writes to it meanwhile) or graph files until stopped
-    (Ctrl-C or SIGTERM: requests under way are finished first)."""
+    (Ctrl-C or SIGTERM: requests under way are finished first, then one line, and the function
+    returns); `log_requests` writes a line per request to stderr."""
     import tempfile
 
     from .store import Store
@@ -1163,9 +1637,11 @@ def serve(store: Path | None, graphs: list[Path], limits: Limits, host: str, por
         if limits.update_token and holder is None:
             raise RuntimeError("updates need a store (--store DIR), not graph files")
         server, endpoint = make_server(source, limits, label, host, port,
-                                       writer=holder if limits.update_token else None)
+                                       writer=holder if limits.update_token else None, log_requests=log_requests)
         address = f"http://{host}:{server.port}/"
         announce(f"listening on {address} (SPARQL endpoint {address}sparql)")
+        if not yasgui_installed():
+            announce("the query page is a plain form: make yasgui installs its editor (YASGUI, with npm)")
         started = time.monotonic()
         _stop_on_sigterm()
         try:

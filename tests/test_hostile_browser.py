@@ -2,13 +2,15 @@
 network page and the server's query page show the text and run none of it."""
 from __future__ import annotations
 
+import json
+import os
 from urllib.parse import urlencode
 
 import pytest
 from conftest import stop_process
 from rdflib.namespace import RDFS
 from selenium.common.exceptions import NoAlertPresentException
-from test_server import start_server
+from test_server import request, start_server
 from test_viz_browser import assert_offline_and_clean, driver, hover, open_page, server  # noqa: F401
 
 import kg
@@ -87,5 +89,64 @@ def test_server_pages_show_markup_as_text(driver, built):  # noqa: F811
             "const done = arguments[arguments.length - 1];"
             "const wait = () => window.coopKg && window.coopKg.settled ? done() : setTimeout(wait, 20); wait();")
         assert_nothing_ran(driver)
+    finally:
+        stop_process(process)
+
+
+def pages_with_markup(base: str) -> list[str]:
+    """The /id/ pages of the entities whose name or evidence sentence carries markup."""
+    query = ("SELECT DISTINCT ?x WHERE { { ?x rdfs:label ?text } UNION { ?a rdf:subject ?x ; coop:sentence ?text } "
+             "FILTER(CONTAINS(?text, '<') && STRSTARTS(STR(?x), STR(id:))) }")
+    answer = json.loads(request(f"{base}sparql?{urlencode({'query': query})}",
+                                headers={"Accept": "application/sparql-results+json"})[2])
+    prefix = "https://w3id.org/coop-kg/id/"
+    return [f"{base}id/{row['x']['value'][len(prefix):]}" for row in answer["results"]["bindings"]]
+
+
+def test_entity_pages_show_markup_as_text(driver, built):  # noqa: F811
+    _, store = built
+    process, base = start_server("--store", str(store), "--workers", "1")
+    try:
+        pages = pages_with_markup(base)
+        assert pages
+        shown = ""
+        for page in pages:
+            driver.get(page)
+            assert driver.find_element("tag name", "h1").text
+            assert_nothing_ran(driver)
+            shown += driver.find_element("tag name", "body").text
+        assert SCRIPT in shown and IMG in shown and HANDLER in shown  # names and sentences, as text
+    finally:
+        stop_process(process)
+
+
+def test_query_editor_shows_markup_as_text(driver, built):  # noqa: F811
+    from kg.server import yasgui_installed
+
+    if not yasgui_installed():  # make install (make yasgui) puts it in place: CI must have it
+        message = "YASGUI is not installed (make yasgui, with npm)"
+        pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
+    _, store = built
+    process, base = start_server("--store", str(store), "--workers", "1")
+    try:
+        driver.get(base)
+        driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "const wait = () => window.coopKgYasgui ? done() : setTimeout(wait, 20); wait();")
+        driver.execute_script("const tab = window.coopKgYasgui.getTab();"
+                              "tab.setQuery('SELECT ?text WHERE { { ?x rdfs:label ?text } UNION { ?x coop:sentence ?text } }');"
+                              "tab.getYasqe().query();")
+        driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "const wait = () => document.querySelector('#yasgui table.dataTable tbody td:nth-child(2)')"
+            " ? done() : setTimeout(wait, 20); wait();")
+        driver.find_element("css selector", "#yasgui .pageSizeWrapper select").send_keys("All")
+        shown = driver.find_element("css selector", "#yasgui table.dataTable").text
+        assert SCRIPT in shown and IMG in shown and HANDLER in shown
+        with pytest.raises(NoAlertPresentException):
+            driver.switch_to.alert.text
+        found = driver.execute_script("return {flag: window.__injected === undefined ? null : window.__injected,"
+                                      " imgs: document.images.length, bold: !!document.getElementById('injected')};")
+        assert found == {"flag": None, "imgs": 0, "bold": False}  # the editor draws its icons in SVG
     finally:
         stop_process(process)

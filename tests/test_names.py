@@ -24,6 +24,15 @@ from conftest import names_by_class
         ("They joined the Nile Basin Clean Water Programme last year.", "Nile Basin Clean Water Programme", "Program"),
         ("Kenya and Ghana signed the deal.", "Ghana", "Country"),
         ("Talks were held in Kunming, Yunnan.", "Kunming", "Place"),
+        # a body's acronym in brackets inside the name of its meeting; a plural possessive kept
+        ("Leaders met at the Andean Water Council (AWC) Leaders\u2019 Meeting in Lima.",
+         "Andean Water Council (AWC) Leaders\u2019 Meeting", "Event"),
+        ("Peru attended the Andean Water Council (AWC) Summit in Lima.", "Andean Water Council (AWC) Summit", "Event"),
+        # ...while a bracket after a body's name closes it
+        ("The Andean Water Council (AWC) Secretariat moved.", "Andean Water Council", "Organization"),
+        ("Ministers met at the Andean Ministers\u2019 Forum in Quito.", "Andean Ministers\u2019 Forum", "Event"),
+        # a closing quote is no apostrophe
+        ("They signed the \u2018Clean Waters\u2019 plan in Lima.", "Clean Waters", "Program"),
     ],
 )
 def test_whole_names_and_classes(extract, text, name, cls):

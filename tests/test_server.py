@@ -26,9 +26,17 @@ SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?
 HOSTILE = "<script>alert('x')</script> & Co"
 
 
-def start_server(*args: str) -> tuple[subprocess.Popen, str]:
+def start_server(*args: str, session: bool = False) -> tuple[subprocess.Popen, str]:
+    """A `kg serve` on a free port of 127.0.0.1 and its address, once it listens. Its stdout
+    (a line when it starts and one when it stops) is a pipe; its stderr, a line per request, goes
+    to a file, `process.log`, that no one has to read for the server to go on; `session`: in a
+    process group of its own, as a server started in a terminal is."""
+    import tempfile
+
+    log = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
     process = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--port", "0", *args],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                               stdout=subprocess.PIPE, stderr=log, text=True, start_new_session=session)
+    process.log = log
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         ready, _, _ = select.select([process.stdout], [], [], 1)
@@ -40,7 +48,14 @@ def start_server(*args: str) -> tuple[subprocess.Popen, str]:
             if not line and process.poll() is not None:
                 break
     process.kill()
-    raise RuntimeError("kg serve did not start")
+    raise RuntimeError(f"kg serve did not start: {server_log(process)}")
+
+
+def server_log(process: subprocess.Popen) -> str:
+    """What a server started by start_server has written on stderr so far."""
+    process.log.flush()
+    process.log.seek(0)
+    return process.log.read()
 
 
 def port_of(base: str) -> int:
@@ -61,7 +76,8 @@ def read_all(sock, timeout: float = 10.0) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def base(tmp_path_factory):
+def served(tmp_path_factory):
+    """The analysts' store and a hostile label, served: (process, address)."""
     path = analyst_store(tmp_path_factory.mktemp("served") / "db")
     with Store.open(path) as store:
         odd = Graph()
@@ -69,8 +85,13 @@ def base(tmp_path_factory):
         odd.add((ID["org/odd"], RDFS.label, Literal(HOSTILE)))
         store.put_graph(document_iri("odd.txt"), odd)
     process, url = start_server("--store", str(path), "--timeout", "2", "--max-body-kb", "4", "--workers", "2")
-    yield url
+    yield process, url
     stop_process(process)
+
+
+@pytest.fixture(scope="module")
+def base(served):
+    return served[1]
 
 
 def request(url: str, data: bytes | None = None, headers: dict | None = None, method: str | None = None,
@@ -417,3 +438,90 @@ def test_a_busy_port_is_one_clear_line(tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip() == (f"error: port {port} on 127.0.0.1 is already in use (another kg serve or "
                                       "another server): choose another with --port")
+
+
+# -- what a person at the terminal sees ------------------------------------------------------------
+
+LOG_LINE = re.compile(r"^(GET|POST|OPTIONS|HEAD) \S+ \d{3} \d+ ms$")
+
+
+def test_each_request_is_logged_in_one_line(served):
+    process, base = served
+    get(base, COUNTRIES)
+    get(base, SLOW.replace("COUNT(*)", "COUNT(*"))  # a syntax error: 400
+    request(f"{base}nothing/%0Aforged%20line")
+    lines = server_log(process).splitlines()
+    assert "GET /sparql 200" in "\n".join(lines) and "GET /sparql 400" in "\n".join(lines)
+    assert any(line.startswith("GET /nothing/%0Aforged%20line 404 ") for line in lines)  # as it was sent
+    assert lines and all(LOG_LINE.match(line) for line in lines), [x for x in lines if not LOG_LINE.match(x)]
+
+
+def test_a_request_past_the_connection_cap_is_logged_too(tmp_path):
+    """uvicorn answers it (503) without the application: it gets its line all the same."""
+    import http.client
+
+    path = tmp_path / "g.ttl"
+    graph = Graph()
+    graph.add((ID["country/CL"], RDFS.label, Literal("Chile")))
+    graph.serialize(path, format="turtle")
+    process, url = start_server("--graph", str(path), "--workers", "1", "--max-connections", "1")
+    try:
+        held = http.client.HTTPConnection("127.0.0.1", port_of(url), timeout=30)
+        held.request("GET", "/sparql?" + urlencode({"query": "ASK {}"}))
+        answer = held.getresponse()
+        assert answer.status == 200 and answer.read()  # and the connection stays open (kept alive)
+        second = http.client.HTTPConnection("127.0.0.1", port_of(url), timeout=30)
+        second.request("GET", "/sparql?" + urlencode({"query": "ASK {}"}))
+        assert second.getresponse().status == 503
+    finally:
+        stop_process(process)
+    assert "- - 503 0 ms (past --max-connections)" in server_log(process).splitlines()
+
+
+def test_quiet_logs_no_requests(tmp_path):
+    path = tmp_path / "g.ttl"
+    graph = Graph()
+    graph.add((ID["country/CL"], RDFS.label, Literal("Chile")))
+    graph.serialize(path, format="turtle")
+    process, url = start_server("--graph", str(path), "--workers", "1", "--quiet")
+    try:
+        assert get(url, COUNTRIES)[0] == 200
+    finally:
+        stop_process(process)
+    assert server_log(process) == ""
+
+
+def test_ctrl_c_stops_the_server_in_one_line_without_tracebacks(tmp_path):
+    """Ctrl-C at a terminal sends SIGINT to every process of the foreground group: the server
+    and its query workers alike."""
+    import os
+    import signal
+
+    path = analyst_store(tmp_path / "db")
+    process, url = start_server("--store", str(path), "--workers", "4", session=True)
+    try:
+        assert get(url, COUNTRIES)[0] == 200  # the workers are up and have answered
+        os.killpg(process.pid, signal.SIGINT)
+        output = process.communicate(timeout=60)[0]
+    finally:
+        if process.poll() is None:
+            stop_process(process)
+    log = server_log(process)
+    assert process.returncode == 0
+    assert "Traceback" not in log and "KeyboardInterrupt" not in log
+    assert [line for line in log.splitlines() if not LOG_LINE.match(line)] == []
+    assert re.fullmatch(r"stopped after \d+ s", output.strip())
+    with Store.open(path) as store:  # the lock is released
+        assert len(store.documents()) == 2
+
+
+def test_a_syntax_error_is_placed_in_the_text_the_user_wrote(base):
+    query = "SELECT ?partner WHERE { ?entity coop:cooperatesWith ?partner . ?partner }"
+    status, _, body = get(base, query)  # the error is at the closing brace, the 73rd character
+    assert status == 400 and body.startswith("SPARQL syntax error at line 1, column 73: ")
+    # the query page binds a parameter with a VALUES block written into the query it runs, after
+    # the brace of WHERE: the position is still that of the text in the box
+    for text, where in ((query, "line 1, column 73"), ("SELECT ?partner\n" + query[16:], "line 2, column 57")):
+        page = request(f"{base}?{urlencode({'query': text, 'params': 'entity=Chile'})}")[2]
+        assert f"SPARQL syntax error at {where}: " in page
+        assert get(base, text)[2].startswith(f"SPARQL syntax error at {where}: ")

@@ -85,7 +85,12 @@ def is_dateline(span: Span) -> bool:
 def name_text(tokens: Span | list[Token]) -> str:
     """The name as a person would write it: quotes dropped, line breaks and dashes normalised."""
     parts = []
+    opened = False
     for token in tokens:
+        if token.text == "\u2019" and not opened and parts and not parts[-1].endswith(" ") and parts[-1].endswith("s"):
+            parts.append(token.text + (" " if token.whitespace_ else ""))
+            continue  # "Leaders\u2019 Meeting": a plural possessive, no closing quote
+        opened = opened or token.text in {"\u2018", "\u201c"}
         if token.text in _OPEN_QUOTES | _CLOSE_QUOTES and token.text != "'":
             if token.whitespace_ and parts and not parts[-1].endswith(" "):
                 parts.append(" ")
@@ -271,12 +276,28 @@ class NameFinder:
             return nxt
         if text in _CLOSE_QUOTES and self._is_name_word(doc[nxt]) and _inside_quotes(doc, j):
             return nxt
+        if text == "(" and self._bracket_inside_event_name(doc, j):
+            return j + 3
         if token.like_num and _YEAR.match(text) and not self._is_name_word(doc[nxt]):
             # "Vision 2035": a year closing a name after its head noun
             prev = doc[j - 1]
             if head_class(prev.text) in {"Program", "Event"}:
                 return nxt
         return None
+
+    def _bracket_inside_event_name(self, doc: Doc, j: int) -> bool:
+        """ "the Andean Water Council (AWC) Leaders' Meeting": a body's acronym in brackets
+        inside the name of its meeting, whose words go on after the bracket up to an event's
+        head noun. (Elsewhere a bracket closes the name it explains.)"""
+        if j + 3 >= len(doc) or doc[j + 2].text != ")" or not is_acronym_text(doc[j + 1].text):
+            return False
+        if not self._is_name_word(doc[j + 3]):
+            return False
+        k = j + 3
+        while k < len(doc) and (self._is_name_word(doc[k]) or (doc[k].text in {"'", "\u2019", "'s", "\u2019s"}
+                                                                 and k + 1 < len(doc) and self._is_name_word(doc[k + 1]))):
+            k += 1
+        return head_class(doc[k - 1].text) == "Event"
 
     def _comma_inside_name(self, doc: Doc, j: int) -> bool:
         """ "Ministry of Education, Culture, Sports and Tourism": a list of
