@@ -14,6 +14,7 @@ from rdflib import Dataset, Graph
 
 from .atomic import atomic_write_bytes, atomic_write_stream
 from .namespace import PREFIXES, sparql_prefixes
+from .reference import is_reference_graph, split
 
 SERIALIZATIONS = {".ttl": "turtle", ".nt": "nt", ".nq": "nquads", ".trig": "trig", ".jsonld": "json-ld",
                   ".rdf": "xml", ".owl": "xml", ".xml": "xml"}
@@ -54,15 +55,21 @@ def jsonld_context() -> dict:
 
 
 def serialize(graph: Graph | Dataset, fmt: str) -> bytes:
+    if not isinstance(graph, Dataset):
+        # what the texts state is the default graph; the reference facts (kg.reference) are
+        # named graphs of their own where the format has them, and left out where it has not
+        text, reference = split(graph)
+        graph = text
+        if fmt in QUAD_FORMATS:
+            graph = Dataset()
+            for prefix, namespace in text.namespaces():
+                graph.bind(prefix, namespace)
+            graph.default_graph += text
+            for name, triples in reference.items():
+                graph.graph(name).addN((s, p, o, graph.graph(name)) for s, p, o in triples)
     if fmt == "json-ld":
         return graph.serialize(format="json-ld", context=jsonld_context(), auto_compact=True,
                                encoding="utf-8")
-    if fmt in ("nquads", "trig") and not isinstance(graph, Dataset):
-        dataset = Dataset()
-        for prefix, namespace in graph.namespaces():
-            dataset.bind(prefix, namespace)
-        dataset.default_graph += graph
-        graph = dataset
     return graph.serialize(format=fmt, encoding="utf-8")
 
 
@@ -78,8 +85,9 @@ _OXIGRAPH_FORMATS = {"turtle": "TURTLE", "nt": "N_TRIPLES", "nquads": "N_QUADS",
 
 
 def write_store(store, path: Path | str, fmt: str | None = None) -> Path:
-    """A kg.store.Store to a file: N-Quads, TriG and JSON-LD keep one graph per document;
-    Turtle, N-Triples and RDF/XML hold the union (each triple once). Oxigraph writes all but
+    """A kg.store.Store to a file: N-Quads, TriG and JSON-LD keep one graph per document (and
+    the reference graphs, kg.reference); Turtle, N-Triples and RDF/XML hold the union of the
+    document graphs (each triple once), what the texts state. Oxigraph writes all but
     JSON-LD straight to the file as it reads the store, so memory stays flat however large the
     store is."""
     import pyoxigraph as ox
@@ -103,10 +111,31 @@ def write_store(store, path: Path | str, fmt: str | None = None) -> Path:
 
         def write(handle):
             ox.serialize(quads, handle, rdf_format, prefixes=prefixes)
+    elif only_reference := _only_reference(database):
+        def write(handle):  # what the documents state: the merged default graph less reference facts
+            triples = (quad.triple for quad in database.quads_for_pattern(None, None, None, ox.DefaultGraph())
+                       if quad.triple not in only_reference)
+            ox.serialize(triples, handle, rdf_format, prefixes=prefixes)
     else:
         def write(handle):  # the merged default graph is the union, each triple once
             database.dump(handle, rdf_format, from_graph=ox.DefaultGraph(), prefixes=prefixes)
     return atomic_write_stream(path, write)
+
+
+def _only_reference(database) -> set:
+    """The triples of a store's reference graphs that no document graph states (pyoxigraph
+    Triples): a format without named graphs leaves them out, as a build's graph file does."""
+    import pyoxigraph as ox
+
+    found = set()
+    for graph in database.named_graphs():
+        if isinstance(graph, ox.NamedNode) and is_reference_graph(graph.value):
+            for quad in database.quads_for_pattern(None, None, None, graph):
+                stated = database.quads_for_pattern(quad.subject, quad.predicate, quad.object, None)
+                if not any(isinstance(q.graph_name, ox.NamedNode) and not is_reference_graph(q.graph_name.value)
+                           for q in stated):
+                    found.add(quad.triple)
+    return found
 
 
 __all__ = ["write_graph", "write_store", "jsonld_context", "serialize", "SERIALIZATIONS", "ExportError"]

@@ -48,6 +48,8 @@ class COOP(DefinedNamespace):
     Document: URIRef
     Assertion: URIRef
     Figure: URIRef
+    ReferenceGraph: URIRef
+    ReferenceFact: URIRef
 
     # relations
     partOf: URIRef
@@ -68,6 +70,7 @@ class COOP(DefinedNamespace):
     edition: URIRef
     date: URIRef
     mentionedIn: URIRef
+    listedIn: URIRef
     reports: URIRef
 
     # figures

@@ -21,6 +21,7 @@ from .ingest import Problem, find_files, iter_documents
 from .model import Document, Extraction
 from .nlp import load_pipeline
 from .query import query, resolve_query, rows
+from .reference import add_reference, is_reference_graph
 from .resolve import extract
 from .store import Store
 
@@ -291,15 +292,17 @@ def build(
     source: Callable[..., Iterator[Extraction]] | None = None,
     min_confidence: float = 0.0,
 ) -> Graph:
-    """The knowledge graph of the documents under `paths` (files or folders); `source` is
-    where the extractions come from (default: `extractions`, here; see kg.distributed);
-    relations scored below `min_confidence` are left out."""
+    """The knowledge graph of the documents under `paths` (files or folders), with the
+    reference facts of its entities (kg.reference); `source` is where the extractions come
+    from (default: `extractions`, here; see kg.distributed); relations scored below
+    `min_confidence` are left out."""
     if isinstance(paths, (str, Path)):
         paths = [paths]
     graph = rdf.new_graph()
     found = (source or extractions)(paths, model=model, report=report, progress=progress)
     for extraction in confident(found, min_confidence):
         rdf.add_extraction(graph, extraction)
+    add_reference(graph)  # what the entities are part of, from reference data (kg.reference)
     return graph
 
 
@@ -342,7 +345,8 @@ def build_store(
     counts["unchanged"] += len(report.unchanged)
     name, text = resolve_query("entities-by-class")
     classes = {r["topClass"].rsplit("#", 1)[-1]: int(r["entities"]) for r in rows(query(store, text, name=name))}
-    return StoreBuild(counts=counts, documents=len(store.named_graphs()), quads=len(store), classes=classes,
+    documents = sum(1 for name in store.named_graphs() if not is_reference_graph(name))
+    return StoreBuild(counts=counts, documents=documents, quads=len(store), classes=classes,
                       graph=store.to_graph() if with_graph else None)
 
 

@@ -17,6 +17,7 @@ from rdflib.query import Result
 
 from .namespace import PREFIXES, sparql_prefixes  # noqa: F401  (part of this module's interface)
 from .rdf import bind_prefixes
+from .reference import add_reference
 from .sparql import (QueryError, RemoteCallRefused, bind_value, mentions_service,  # noqa: F401
                      query_variables, refuse_remote_calls, remote_calls, run_oxigraph, valid_iri,
                      with_values)
@@ -205,6 +206,7 @@ def load_graph(paths: list[Path | str] | Path | str) -> Graph:
             raise
         except Exception as err:
             raise GraphLoadError(f"{path}: not valid {fmt}: {_parse_problem(err, path, fmt)}") from err
+    add_reference(graph)  # a Turtle file holds what the texts state; queries see what a store has
     return graph
 
 

@@ -16,7 +16,7 @@ from spacy.tokens import Doc, Span
 from .classes import PLACE_CLASSES, TOP_CLASS
 from .model import Document, Entity, Evidence, Extraction, Figure, Mention, Relation
 from .namespace import SYMMETRIC_RELATIONS, slug
-from .text import normalise_name
+from .text import ORDINAL_WORDS, normalise_name
 from .nlp.gazetteer import gazetteer
 from .nlp.lexicon import LEGAL_FORMS, canonical_noun, head_class
 from .nlp import figures as _figures  # noqa: F401  (Doc._.coop_figures)
@@ -258,6 +258,12 @@ def _entity_of(doc: Doc, members: list[Span]) -> Entity | None:
     edition = next((s._.coop_edition for s in members if s._.coop_edition), None)
     if edition and TOP_CLASS[cls] in {"Event", "Program"}:
         attributes["edition"] = edition
+        if not entry and edition.lower() in ORDINAL_WORDS and not label.lower().startswith(edition.lower()):
+            # "the third Norland Forum": the edition is named as "10th ..." is, and is not the
+            # series, whose name ("Norland Forum") stays an alias and is what another text
+            # naming the series alone gets (kg.reference makes the one part of the other)
+            label = f"{edition.capitalize()} {label}"
+            key = f"{TOP_CLASS[cls].lower()}/{slug(label)}"
     aliases = {n for n in names if normalise_name(n) != normalise_name(label)}
     # fold case and spacing variants of one name into the first form seen
     seen: dict[str, str] = {}

@@ -7,6 +7,13 @@ of the document graphs, each triple once, in the same transaction as every chang
 run on it directly instead of on Oxigraph's union of named graphs, which repeats a triple once
 per document that states it and makes joins over shared entities grow with the corpus.
 
+The facts that come from reference data rather than from a text (a region part of its
+country, an edition part of its series: kg.reference) live in named graphs of their own,
+id:reference/..., merged into the default graph like the documents' and brought in line with
+the documents in the same transaction as every change: the facts of new entities are added;
+when a document taken out or replaced was the only one to name a region or an edition, they
+are made anew from the documents that remain.
+
 Every change is one transaction, of one document or of a batch of them (`ingest_many`): a
 build killed midway leaves every document it committed complete and readable, and none
 half-written.
@@ -29,7 +36,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Dataset, Graph, Literal, URIRef
-from rdflib.namespace import RDFS
+from rdflib.namespace import OWL, RDF, RDFS
 from rdflib.query import Result
 
 from .atomic import atomic_write_text
@@ -37,7 +44,12 @@ from .export import write_store
 from .model import Document, Extraction
 from .namespace import COOP, ID, document_iri
 from .rdf import bind_prefixes, document_statements
+from .reference import ISO_3166_2, REFERENCE_GRAPHS, Inputs, inputs_of, pycountry_version, reference_graphs
 from .sparql import bind_value, run_oxigraph, to_rdflib
+
+
+# every document graph's IRI starts so (kg.namespace.document_iri)
+_DOCUMENT_GRAPHS = str(document_iri("x"))[:-1]
 
 
 class StoreError(ValueError):
@@ -192,12 +204,22 @@ class Store:
         self._put_graphs({str(name): graph}, [str(name)])
 
     def _put_graphs(self, graphs: dict[str, Iterable[tuple]], replacing: list[str]) -> None:
-        """Named graphs (name -> triples) stored, and the merged default graph brought in line,
-        in one transaction; those in `replacing` may be in the store already and are replaced."""
+        """Named graphs (name -> triples) stored, the reference graphs and the merged default
+        graph brought in line, in one transaction; those in `replacing` may be in the store
+        already and are replaced."""
         if not graphs:
             return
         if self.read_only:
             raise StoreError(f"{self.path}: opened read-only")
+        graphs = {name: list(triples) for name, triples in graphs.items()}
+        added = inputs_of(triple for triples in graphs.values() for triple in triples)
+        if not self._reference_is_current() or self._inputs_lost(set(replacing)):
+            # what the replaced documents gave may be gone: the reference graphs made anew
+            current = reference_graphs(self._stored_inputs(excluding=set(replacing)) | added)
+            replacing = replacing + [name.value for name in self._reference_graph_names()]
+        else:  # nothing lost: the reference facts of the new entities join the others
+            current = reference_graphs(added)
+        graphs.update({str(name): triples for name, triples in current.items()})
         data = {name: _ntriples(triples) for name, triples in graphs.items()}
         size = 2 * sum(len(text) for text in data.values())
         with self._writing():
@@ -210,6 +232,51 @@ class Store:
                 named = "".join(text.replace(" .\n", f" <{name}> .\n") for name, text in data.items())
                 self._store.load(named + "".join(data.values()), format=ox.RdfFormat.N_QUADS)
             self._written(size)
+
+    # -- reference graphs (kg.reference) -----------------------------------------------------
+    def _reference_graph_names(self) -> list[ox.NamedNode]:
+        return [name for name in map(ox.NamedNode, map(str, REFERENCE_GRAPHS))
+                if self._store.contains_named_graph(name)]
+
+    def _reference_is_current(self) -> bool:
+        """Whether the stored ISO 3166-2 graph (if any) comes from the pycountry installed now."""
+        graph = ox.NamedNode(str(ISO_3166_2))
+        if not self._store.contains_named_graph(graph):
+            return True
+        made_by = ox.Literal(f"pycountry {pycountry_version()}")
+        return next(iter(self._store.quads_for_pattern(graph, ox.NamedNode(str(OWL.versionInfo)), made_by, graph)),
+                    None) is not None
+
+    def _inputs_lost(self, graphs: set[str]) -> bool:
+        """Whether taking the document graphs `graphs` out loses something the reference facts
+        are made from (a region's code, an edition's class or label) that no other document
+        states; when nothing is lost, the reference facts stay as they are. Index lookups on
+        what those documents state, not a pass over the store."""
+        iso_code, edition = ox.NamedNode(str(COOP.isoCode)), ox.NamedNode(str(COOP.edition))
+        described = (ox.NamedNode(str(COOP.edition)), ox.NamedNode(str(RDF.type)), ox.NamedNode(str(RDFS.label)))
+        for name in graphs:
+            graph = ox.NamedNode(name)
+            inputs = [quad for quad in self._store.quads_for_pattern(None, iso_code, None, graph)
+                      if "-" in quad.object.value]
+            for quad in self._store.quads_for_pattern(None, edition, None, graph):
+                inputs += [q for p in described for q in self._store.quads_for_pattern(quad.subject, p, None, graph)]
+            for quad in inputs:
+                stated = self._store.quads_for_pattern(quad.subject, quad.predicate, quad.object, None)
+                if not any(isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value not in graphs
+                           and q.graph_name.value.startswith(_DOCUMENT_GRAPHS) for q in stated):
+                    return True
+        return False
+
+    def _stored_inputs(self, excluding: set[str] = frozenset()) -> Inputs:
+        """What the reference facts are made from, in the document graphs but those `excluding`."""
+        result = self._store.query(
+            "SELECT ?g ?s ?p ?o WHERE { GRAPH ?g {"
+            " { ?s coop:isoCode ?o FILTER(CONTAINS(STR(?o), \"-\")) BIND(coop:isoCode AS ?p) }"
+            " UNION { ?s coop:edition ?edition ; ?p ?o FILTER(?p IN (coop:edition, rdf:type, rdfs:label)) } }"
+            f" FILTER(STRSTARTS(STR(?g), {_nt_term(Literal(_DOCUMENT_GRAPHS))})) }}",
+            prefixes={"coop": str(COOP._NS), "rdfs": str(RDFS), "rdf": str(RDF)})
+        return inputs_of((to_rdflib(row["s"]), to_rdflib(row["p"]), to_rdflib(row["o"]))
+                         for row in result if row["g"].value not in excluding)
 
     @contextmanager
     def _writing(self) -> Iterator[None]:
@@ -272,8 +339,16 @@ class Store:
             if not self._store.contains_named_graph(ox.NamedNode(str(iri))):
                 raise StoreError(f"{doc}: no such document in the store")
         targets = [ox.NamedNode(str(iri)) for iri in dict.fromkeys(iris)]
+        current: dict = {}
+        if self._inputs_lost({target.value for target in targets}):
+            # the reference facts made anew without the documents taken out, in the same transaction
+            current = reference_graphs(self._stored_inputs(excluding={target.value for target in targets}))
+            targets += self._reference_graph_names()
+        inserted = "".join(f"GRAPH <{name}> {{\n{text}}}\n{text}" for name, text in
+                           ((name, _ntriples(triples)) for name, triples in current.items()))
         with self._writing():
-            self._store.update(" ;\n".join(f"{_forget(target)} ;\nDROP GRAPH {target}" for target in targets))
+            self._store.update(" ;\n".join(f"{_forget(target)} ;\nDROP GRAPH {target}" for target in targets)
+                               + (f" ;\nINSERT DATA {{\n{inserted}}}" if inserted else ""))
         return iris
 
     def document(self, doc: str | URIRef) -> URIRef:
@@ -302,7 +377,7 @@ class Store:
         return sorted(URIRef(g.value) for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
 
     def __len__(self) -> int:
-        """The number of quads in the document graphs."""
+        """The number of quads in the named graphs: the documents' and the reference graphs."""
         default = sum(1 for _ in self._store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
         return len(self._store) - default
 

@@ -131,6 +131,7 @@ CANNED_PARAMS = {
     "documents-mentioning": {"entity": "Peru"},
     "figures-of": {"entity": "https://w3id.org/coop-kg/id/country/PE"},
     "members-of": {"group": "Andean Water Council"},
+    "entities-in-country": {"country": "Peru"},
 }
 
 
