@@ -21,23 +21,32 @@ half-written.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 import pyoxigraph as ox
-from rdflib import Dataset, Graph, Literal, URIRef
-from rdflib.namespace import RDFS
-from rdflib.query import Result
 
 from .atomic import atomic_write_text
-from .export import write_store
-from .model import Document, Extraction
-from .namespace import COOP, ID, document_iri
-from .rdf import bind_prefixes, document_statements
-from .sparql import bind_value, run_oxigraph, to_rdflib
+from .prefixes import COMMON_PREFIX_IRIS, PREFIX_IRIS
+from .sparql import Answer, QueryError, answer_oxigraph, bind_value, to_rdflib, valid_iri
+
+# rdflib (and kg.namespace, kg.rdf, kg.export, made of its terms) is imported where a method
+# makes or takes rdflib terms: opening a store and querying it need none of it, and importing
+# rdflib took most of a `kg query --store` command's start-up
+if TYPE_CHECKING:
+    from rdflib import Dataset, Graph, URIRef
+    from rdflib.query import Result
+
+    from .model import Document, Extraction
+
+_RDFS = COMMON_PREFIX_IRIS["rdfs"]
+_SKOS = COMMON_PREFIX_IRIS["skos"]
 
 
 class StoreError(ValueError):
@@ -148,7 +157,8 @@ class Store:
         graph = ox.NamedNode(str(self.document(doc)))
         if sha256 is None:
             return self._store.contains_named_graph(graph)
-        quads = self._store.quads_for_pattern(None, ox.NamedNode(str(COOP.sha256)), ox.Literal(sha256), graph)
+        quads = self._store.quads_for_pattern(None, ox.NamedNode(PREFIX_IRIS["coop"] + "sha256"),
+                                              ox.Literal(sha256), graph)
         return next(iter(quads), None) is not None
 
     def ingest(self, extraction: Extraction) -> str:
@@ -160,8 +170,11 @@ class Store:
         """Store a batch of documents' extractions in one transaction, and say for each what
         `ingest` would: a kill leaves the whole batch stored or none of it. One transaction per
         document made a build's writes cost ~4x what loading the same quads at once does."""
+        from .namespace import document_iri
+        from .rdf import document_ntriples
+
         statuses: list[str] = []
-        graphs: dict[str, list[tuple]] = {}  # document IRI -> its triples, for this transaction
+        graphs: dict[str, str] = {}  # document IRI -> its triples as N-Triples, for this transaction
         replacing: list[str] = []
         for extraction in extractions:
             document = extraction.document
@@ -175,7 +188,7 @@ class Store:
             existed = self.has(iri)
             if existed:
                 replacing.append(iri)
-            graphs[iri] = document_statements(extraction)
+            graphs[iri] = document_ntriples(extraction)
             statuses.append("replaced" if existed else "added")
         self._put_graphs(graphs, replacing)
         return statuses
@@ -183,6 +196,8 @@ class Store:
     def unchanged(self, document: Document) -> bool:
         """Whether this very document (its name and content) is stored: a lookup by its IRI,
         in constant time, that a build makes before any language processing."""
+        from .namespace import document_iri
+
         return self.has(document_iri(document.name), document.sha256)
 
     add_extraction = ingest
@@ -191,14 +206,14 @@ class Store:
         """Replace named graph `name` by `graph`, in one transaction."""
         self._put_graphs({str(name): graph}, [str(name)])
 
-    def _put_graphs(self, graphs: dict[str, Iterable[tuple]], replacing: list[str]) -> None:
-        """Named graphs (name -> triples) stored, and the merged default graph brought in line,
+    def _put_graphs(self, graphs: dict[str, str | Iterable[tuple]], replacing: list[str]) -> None:
+        """Named graphs (name -> N-Triples text, or rdflib triples) stored, and the merged default graph brought in line,
         in one transaction; those in `replacing` may be in the store already and are replaced."""
         if not graphs:
             return
         if self.read_only:
             raise StoreError(f"{self.path}: opened read-only")
-        data = {name: _ntriples(triples) for name, triples in graphs.items()}
+        data = {name: triples if isinstance(triples, str) else _ntriples(triples) for name, triples in graphs.items()}
         size = 2 * sum(len(text) for text in data.values())
         with self._writing():
             if replacing:  # taking out and putting in: only a SPARQL Update does both at once
@@ -278,8 +293,12 @@ class Store:
 
     def document(self, doc: str | URIRef) -> URIRef:
         """The IRI of a document given by IRI, file name or source path."""
+        from rdflib import URIRef
+
+        from .namespace import document_iri
+
         text = str(doc)
-        if text.startswith(str(ID)):
+        if text.startswith(PREFIX_IRIS["id"]):
             return URIRef(text)
         for name in (text, Path(text).name):  # how documents are named (kg.namespace)
             iri = document_iri(name)
@@ -294,11 +313,13 @@ class Store:
         result = self._store.query(
             "SELECT ?g ?name ?title ?sha WHERE { GRAPH ?g { ?g a coop:Document ; coop:sha256 ?sha . "
             "OPTIONAL { ?g coop:sourcePath ?name } OPTIONAL { ?g rdfs:label ?title } } } ORDER BY ?g",
-            prefixes={"coop": str(COOP._NS), "rdfs": str(RDFS)})
+            prefixes={"coop": PREFIX_IRIS["coop"], "rdfs": _RDFS})
         return [StoredDocument(row["g"].value, _value(row["name"]), _value(row["title"]), row["sha"].value)
                 for row in result]
 
     def named_graphs(self) -> list[URIRef]:
+        from rdflib import URIRef
+
         return sorted(URIRef(g.value) for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
 
     def __len__(self) -> int:
@@ -312,24 +333,55 @@ class Store:
         """SPARQL over the union of the document graphs; `params` and `allow_service` as in
         kg.query."""
         bindings = {key: bind_value(self, value) for key, value in (params or {}).items()}
-        return run_oxigraph(self._store, sparql, bindings, name=name, allow_service=allow_service)
+        return answer_oxigraph(self._store, sparql, bindings, name=name, allow_service=allow_service).to_result()
+
+    def answer(self, sparql: str, params: dict[str, str] | None = None, name: str = "query",
+               allow_service: frozenset[str] = frozenset()) -> Answer:
+        """`query`, with the answer in pyoxigraph's terms (a kg.sparql.Answer), made without
+        rdflib: what `kg query --store` writes out."""
+        bindings = {key: self.bind_term(key, value) for key, value in (params or {}).items()}
+        return answer_oxigraph(self._store, sparql, bindings, name=name, allow_service=allow_service)
+
+    def bind_term(self, key: str, value: str) -> ox.NamedNode | ox.Literal:
+        """kg.sparql.bind_value in pyoxigraph's terms: an IRI (full or prefixed), an entity
+        that the label names, or else a plain literal."""
+        iri = None
+        if re.match(r"^https?://", value):
+            iri = value
+        elif re.match(r"^[A-Za-z][\w-]*:[^\s/]", value) and value.partition(":")[0] in PREFIX_IRIS:
+            prefix, _, local = value.partition(":")
+            iri = PREFIX_IRIS[prefix] + local
+        else:
+            iri = self.find_iri_by_label(value)
+            if iri is None:
+                return ox.Literal(value)
+        if not valid_iri(iri):
+            raise QueryError(f"parameter {key}: {iri!r} is not a valid IRI")
+        return ox.NamedNode(iri)
 
     def find_by_label(self, wanted: str) -> URIRef | None:
         """An entity whose rdfs:label or skos:altLabel is `wanted` (case-insensitive)."""
+        from rdflib import URIRef
+
+        found = self.find_iri_by_label(wanted)
+        return URIRef(found) if found is not None else None
+
+    def find_iri_by_label(self, wanted: str) -> str | None:
+        """`find_by_label`, the IRI as a string."""
         # the name as written first: an index lookup, not a scan of every label
-        for prop in (str(RDFS.label), "http://www.w3.org/2004/02/skos/core#altLabel"):
+        for prop in (_RDFS + "label", _SKOS + "altLabel"):
             exact = self._store.quads_for_pattern(None, ox.NamedNode(prop), ox.Literal(wanted.strip()),
                                                   ox.DefaultGraph())
             found = sorted(q.subject.value for q in exact if isinstance(q.subject, ox.NamedNode))
             if found:
-                return URIRef(found[0])
+                return found[0]
         result = self._store.query(
             "SELECT ?s ?wanted WHERE { ?s rdfs:label|skos:altLabel ?l . "
             "FILTER(isIRI(?s) && LCASE(STR(?l)) = ?wanted) } ORDER BY ?s LIMIT 1",
-            prefixes={"rdfs": str(RDFS), "skos": "http://www.w3.org/2004/02/skos/core#"},
+            prefixes={"rdfs": _RDFS, "skos": _SKOS},
             substitutions={ox.Variable("wanted"): ox.Literal(wanted.strip().lower())})
         for row in result:
-            return URIRef(row["s"].value)
+            return row["s"].value
         return None
 
     def quads(self) -> Iterator[tuple]:
@@ -342,6 +394,10 @@ class Store:
 
     def to_graph(self) -> Graph:
         """The union of the document graphs as one rdflib Graph."""
+        from rdflib import Graph
+
+        from .rdf import bind_prefixes
+
         graph = Graph()
         bind_prefixes(graph)
         for s, p, o, _ in self.quads():
@@ -350,6 +406,10 @@ class Store:
 
     def to_dataset(self) -> Dataset:
         """The store as an rdflib Dataset, one named graph per document."""
+        from rdflib import Dataset
+
+        from .rdf import bind_prefixes
+
         dataset = Dataset()
         bind_prefixes(dataset)
         for s, p, o, g in self.quads():
@@ -359,6 +419,8 @@ class Store:
     def export(self, path: Path | str, fmt: str | None = None) -> Path:
         """Write the store to a file: .nq and .trig keep the document graphs, .ttl, .nt and
         .jsonld (with the coop-kg context) give their union."""
+        from .export import write_store
+
         return write_store(self, Path(path), fmt)
 
 
@@ -417,30 +479,14 @@ def _store_problem(path: Path | None, err: Exception) -> str:
 def _ntriples(triples: Iterable[tuple]) -> str:
     """rdflib triples as N-Triples lines (also the triples of a SPARQL INSERT DATA), written
     here: rdflib's serializer took longer than the store takes to load them."""
+    from .rdf import nt_term
+
     cache: dict = {}  # an entity recurs in many triples: written once
     lines = []
     for triple in triples:
-        s, p, o = (cache.get(term) or cache.setdefault(term, _nt_term(term)) for term in triple)
+        s, p, o = (cache.get(term) or cache.setdefault(term, nt_term(term)) for term in triple)
         lines.append(f"{s} {p} {o} .\n")
     return "".join(lines)
-
-
-_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-
-
-def _nt_term(term) -> str:
-    """An rdflib IRI or literal in N-Triples syntax."""
-    if isinstance(term, Literal):
-        text = f'"{str(term).translate(_ESCAPES)}"'
-        if term.language:
-            return f"{text}@{term.language}"
-        if term.datatype is not None and str(term.datatype) != _XSD_STRING:
-            return f"{text}^^<{term.datatype}>"
-        return text
-    if isinstance(term, URIRef):
-        return f"<{term}>"
-    raise TypeError(f"not a term a document graph holds: {term!r}")  # documents make no blank nodes
 
 
 def _forget(graph: ox.NamedNode) -> str:
