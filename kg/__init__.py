@@ -10,6 +10,8 @@ The Python API under the `kg` command:
     kg.build(["articles/"], store="corpus.db")     # into the persistent store, one graph per document
     store = kg.Store.open("corpus.db")
     result = kg.query(store, "partners-of", params={"entity": "Brunei"})
+    answer = kg.answer(store, "partners-of", params={"entity": "Brunei"})   # pyoxigraph's terms, no rdflib
+    print(kg.format_result(answer, "csv"))
 """
 from __future__ import annotations
 
