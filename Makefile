@@ -69,9 +69,10 @@ train: install
 clean:
 	rm -rf out .pytest_cache
 
-# speed and scale against ../shared/corpus/real: prints a table, writes BENCHMARKS.md (long: minutes)
+# speed and scale against ../shared/corpus/real: prints each figure, writes BENCHMARKS.md (about
+# 30 minutes on 2 cores); make bench ARGS=--quick for a smoke run of a few minutes
 bench: install
-	nice $(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(ARGS)
 
 # kg serve against oxigraph serve-read-only under the same load, on 127.0.0.1 (about 3 minutes):
 # writes its own section of BENCHMARKS.md

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 
 import kg
 from .query import GraphLoadError, QueryError, canned_queries, format_result, load_graph
@@ -20,8 +19,26 @@ app = typer.Typer(
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True, soft_wrap=True)
-out = Console(soft_wrap=True)
+
+
+class _Console:
+    """A rich Console made when first used: importing rich is a good part of the start-up of a
+    command that prints nothing through it (`kg query --store -f csv`)."""
+
+    def __init__(self, **options) -> None:
+        self._options = options
+        self._console = None
+
+    def __getattr__(self, name: str):
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return getattr(self._console, name)
+
+
+err = _Console(stderr=True, soft_wrap=True)
+out = _Console(soft_wrap=True)
 
 
 @app.callback()
@@ -203,7 +220,7 @@ def query(
     try:
         if store is not None:
             with kg.Store.open(store, read_only=True) as data:
-                sys.stdout.write(format_result(kg.query(data, query, params, allowed), fmt))
+                sys.stdout.write(format_result(kg.answer(data, query, params, allowed), fmt))
         else:
             sys.stdout.write(format_result(kg.query(load_graph(graph), query, params, allowed), fmt))
     except (QueryError, GraphLoadError, kg.StoreError) as error:

@@ -10,14 +10,15 @@ import re
 import unicodedata
 
 from rdflib import Namespace, URIRef
-from rdflib.namespace import OWL, PROV, RDF, RDFS, SKOS, XSD, DefinedNamespace
+from rdflib.namespace import DefinedNamespace
 
-ONTOLOGY_IRI = "https://w3id.org/coop-kg/ontology"
-ID = Namespace("https://w3id.org/coop-kg/id/")
+from .prefixes import ONTOLOGY_IRI, PREFIX_IRIS, sparql_prefixes  # noqa: F401  (part of this module's interface)
 
-SCHEMA = Namespace("https://schema.org/")
-ORG = Namespace("http://www.w3.org/ns/org#")
-WD = Namespace("http://www.wikidata.org/entity/")
+ID = Namespace(PREFIX_IRIS["id"])
+
+SCHEMA = Namespace(PREFIX_IRIS["schema"])
+ORG = Namespace(PREFIX_IRIS["org"])
+WD = Namespace(PREFIX_IRIS["wd"])
 
 
 class COOP(DefinedNamespace):
@@ -107,12 +108,6 @@ PREFIXES = {
     "org": ORG,
     "wd": WD,
 }
-
-
-def sparql_prefixes() -> dict[str, str]:
-    """The prefixes a query may use without declaring them (the same as with rdflib)."""
-    common = {"rdf": RDF, "rdfs": RDFS, "xsd": XSD, "owl": OWL, "skos": SKOS, "prov": PROV}
-    return {prefix: str(ns) for prefix, ns in {**common, **PREFIXES}.items()}
 
 
 def slug(text: str) -> str:

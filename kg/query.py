@@ -11,16 +11,21 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
-from rdflib.query import Result
+import pyoxigraph as ox
 
-from .namespace import PREFIXES, sparql_prefixes  # noqa: F401  (part of this module's interface)
-from .rdf import bind_prefixes
-from .reference import add_reference
-from .sparql import (QueryError, RemoteCallRefused, bind_value, mentions_service,  # noqa: F401
+from .prefixes import PREFIX_IRIS, sparql_prefixes  # noqa: F401  (part of this module's interface)
+from .sparql import (Answer, QueryError, RemoteCallRefused, bind_value, mentions_service,  # noqa: F401
                      query_variables, refuse_remote_calls, remote_calls, run_oxigraph, valid_iri,
                      with_values)
+from .store import Store
+
+# rdflib is imported where a Graph is queried or read: a query on a store is answered in
+# pyoxigraph's terms and written out without it (see kg.sparql.Answer)
+if TYPE_CHECKING:
+    from rdflib import Graph
+    from rdflib.query import Result
 
 FORMATS = ("table", "csv", "tsv", "json", "turtle")
 _RDF_FORMATS = {".ttl": "turtle", ".nt": "nt", ".nq": "nquads", ".trig": "trig",
@@ -114,6 +119,8 @@ def prepare(text: str, name: str = "query"):
     from pyparsing import ParseException
     from rdflib.plugins.sparql import prepareQuery
 
+    from .namespace import PREFIXES
+
     try:
         return prepareQuery(text, initNs=PREFIXES)
     except ParseException as err:
@@ -128,6 +135,14 @@ def query(graph, sparql: str, params: dict[str, str] | None = None, name: str = 
     """Run SPARQL on a graph or a kg.store.Store; `params` bind variables by value (never
     pasted into the text). SERVICE may call only the endpoints in `allow_service` ("*": any);
     by default a query reads local data and nothing else."""
+    found = answer(graph, sparql, params, name, allow_service)
+    return found.to_result() if isinstance(found, Answer) else found
+
+
+def answer(graph, sparql: str, params: dict[str, str] | None = None, name: str = "query",
+           allow_service: frozenset[str] = frozenset()) -> Answer | Result:
+    """`query`, with a store's answer as Oxigraph gives it (a kg.sparql.Answer, made without
+    rdflib; format_result writes it as it does a Result); a Graph's is an rdflib Result."""
     check_params(sparql, params or {}, name)
     missing = [p for p in required_parameters(sparql) if p not in (params or {})]
     if missing:
@@ -136,8 +151,8 @@ def query(graph, sparql: str, params: dict[str, str] | None = None, name: str = 
     if entity_parameters(sparql):
         for key, value in (params or {}).items():
             _check_entity_named(graph, name, key, value)
-    if hasattr(graph, "find_by_label"):
-        return graph.query(sparql, params=params, name=name, allow_service=allow_service)
+    if isinstance(graph, Store):
+        return graph.answer(sparql, params=params, name=name, allow_service=allow_service)
     prepared = prepare(sparql, name)
     refuse_remote_calls(prepared.algebra, allow_service, name)
     bindings = {key: bind_value(graph, value) for key, value in (params or {}).items()}
@@ -149,15 +164,16 @@ def _check_entity_named(graph, name: str, key: str, value: str) -> None:
     misspelt name runs and answers nothing without a word."""
     if re.match(r"^https?://", value) or re.match(r"^[A-Za-z][\w-]*:[^\s/]", value):
         return  # an IRI: it may well have no label
-    if hasattr(graph, "find_by_label"):
-        if graph.find_by_label(value) is not None:
+    if isinstance(graph, Store):
+        if graph.find_iri_by_label(value) is not None:
             return
-        labels = [str(row[0]) for row in graph.query("SELECT DISTINCT ?l WHERE { ?s rdfs:label ?l }")]
+        labels = [row[0].value for row in graph.answer("SELECT DISTINCT ?l WHERE { ?s rdfs:label ?l }").rows]
     else:
-        if not isinstance(bind_value(graph, value), Literal):
-            return
+        from rdflib import Literal
         from rdflib.namespace import RDFS
 
+        if not isinstance(bind_value(graph, value), Literal):
+            return
         labels = sorted({str(label) for label in graph.objects(None, RDFS.label)})
     close = difflib.get_close_matches(value, labels, n=3, cutoff=0.6)
     hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
@@ -181,6 +197,11 @@ def check_params(sparql: str, params: dict[str, str], name: str = "query") -> No
 
 def load_graph(paths: list[Path | str] | Path | str) -> Graph:
     """Read RDF files (format from the suffix) into one graph, naming the bad file and line."""
+    from rdflib import Dataset, Graph
+
+    from .rdf import bind_prefixes
+    from .reference import add_reference
+
     if isinstance(paths, (str, Path)):
         paths = [paths]
     graph = Graph()
@@ -237,80 +258,161 @@ def _self_contained_jsonld(path: Path) -> str:
     return text
 
 
-def format_result(result: Result, fmt: str = "table") -> str:
-    """The W3C result formats (csv, tsv, json), Turtle for graphs, or a text table."""
+def format_result(result: Result | Answer, fmt: str = "table") -> str:
+    """The W3C result formats (csv, tsv, json), Turtle for graphs, or a text table; of an rdflib
+    Result or of a store's Answer, written alike."""
     if fmt not in FORMATS:
         raise QueryError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     if result.type in ("CONSTRUCT", "DESCRIBE"):
-        graph = result.graph
+        from .rdf import bind_prefixes
+
+        graph = (result.to_result() if isinstance(result, Answer) else result).graph
         bind_prefixes(graph)
         return graph.serialize(format="turtle")
     if result.type == "ASK":
+        asked = result.boolean if isinstance(result, Answer) else bool(result.askAnswer)
         if fmt == "json":
-            return json.dumps({"head": {}, "boolean": bool(result.askAnswer)})
-        return "true" if result.askAnswer else "false"
+            return json.dumps({"head": {}, "boolean": asked})
+        return "true" if asked else "false"
+    if isinstance(result, Answer):
+        names, table, cell = result.vars, result.rows, _OxigraphCell
+    else:
+        names, table, cell = [str(v) for v in result.vars], result, _RdflibCell
     if fmt == "json":
-        return result.serialize(format="json").decode("utf-8")
+        if not isinstance(result, Answer):
+            return result.serialize(format="json").decode("utf-8")
+        return _json(names, table)
     if fmt == "csv":
-        return _csv(result)
+        return _csv(names, table, cell)
     if fmt == "tsv":
-        return _tsv(result)
-    return _table(result)
+        return _tsv(names, table, cell)
+    return _table(names, table, cell)
 
 
-def rows(result: Result) -> list[dict[str, str]]:
+def rows(result: Result | Answer) -> list[dict[str, str]]:
     """SELECT results as plain dicts of strings (unbound variables left out)."""
+    if isinstance(result, Answer):
+        return [{n: _OxigraphCell.text(c) for n, c in zip(result.vars, row) if c is not None}
+                for row in result.rows]
     names = [str(v) for v in result.vars]
     return [{n: str(row[i]) for i, n in enumerate(names) if row[i] is not None} for row in result]
 
 
-def _table(result: Result) -> str:
+class _RdflibCell:
+    """How each format writes an rdflib term."""
+
+    @staticmethod
+    def text(cell) -> str:  # CSV: the IRI, the literal's text, _:id
+        from rdflib import BNode
+
+        return f"_:{cell}" if isinstance(cell, BNode) else str(cell)
+
+    @staticmethod
+    def n3(cell) -> str:  # TSV: Turtle/N-Triples syntax
+        return cell.n3()
+
+    @staticmethod
+    def plain(cell) -> str:  # a table: the text alone
+        return str(cell)
+
+    @staticmethod
+    def iri(cell) -> str | None:
+        from rdflib import URIRef
+
+        return str(cell) if isinstance(cell, URIRef) else None
+
+
+class _OxigraphCell:
+    """How each format writes a pyoxigraph term (the same text as for the rdflib term)."""
+
+    @staticmethod
+    def text(cell) -> str:
+        return f"_:{cell.value}" if isinstance(cell, ox.BlankNode) else cell.value
+
+    @staticmethod
+    def n3(cell) -> str:
+        return str(cell)
+
+    @staticmethod
+    def plain(cell) -> str:
+        return cell.value
+
+    @staticmethod
+    def iri(cell) -> str | None:
+        return cell.value if isinstance(cell, ox.NamedNode) else None
+
+
+def _table(names: list[str], table, cell) -> str:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(show_lines=False)
-    names = [str(v) for v in result.vars]
+    shown = Table(show_lines=False)
     for name in names:
-        table.add_column(name, overflow="fold")
+        shown.add_column(name, overflow="fold")
     count = 0
-    for row in result:
-        table.add_row(*[_short(cell) for cell in row])
+    for row in table:
+        shown.add_row(*[_short(c, cell) for c in row])
         count += 1
     buffer = io.StringIO()
-    Console(file=buffer, width=160, force_terminal=False, color_system=None).print(table)
+    Console(file=buffer, width=160, force_terminal=False, color_system=None).print(shown)
     return buffer.getvalue() + f"{count} row{'s' if count != 1 else ''}\n"
 
 
-def _csv(result: Result) -> str:
+def _csv(names: list[str], table, cell) -> str:
     """SPARQL 1.1 CSV, as rdflib writes it: written here, because rdflib's writer comes with its
     whole SPARQL engine, whose import took most of a `kg query --store` command's time."""
     import csv
 
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([str(v) for v in result.vars])
-    for row in result:
-        writer.writerow(["" if cell is None else f"_:{cell}" if isinstance(cell, BNode) else str(cell)
-                         for cell in row])
+    writer.writerow(names)
+    for row in table:
+        writer.writerow(["" if c is None else cell.text(c) for c in row])
     return buffer.getvalue()
 
 
-def _tsv(result: Result) -> str:
+def _tsv(names: list[str], table, cell) -> str:
     """SPARQL 1.1 TSV: a header of ?variables, then terms in Turtle/N-Triples syntax."""
-    lines = ["\t".join(f"?{v}" for v in result.vars)]
-    for row in result:
-        lines.append("\t".join("" if cell is None else cell.n3() for cell in row))
+    lines = ["\t".join(f"?{v}" for v in names)]
+    for row in table:
+        lines.append("\t".join("" if c is None else cell.n3(c) for c in row))
     return "\n".join(lines) + "\n"
 
 
-def _short(cell) -> str:
-    if cell is None:
+_RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+def _json(names: list[str], table: list[tuple]) -> str:
+    """SPARQL 1.1 JSON of pyoxigraph terms, as rdflib writes it for the same rdflib terms."""
+    def term(cell) -> dict[str, str]:
+        if isinstance(cell, ox.NamedNode):
+            return {"type": "uri", "value": cell.value}
+        if isinstance(cell, ox.BlankNode):
+            return {"type": "bnode", "value": cell.value}
+        written = {"type": "literal", "value": cell.value}
+        if cell.language:
+            written["xml:lang"] = cell.language
+        elif cell.datatype.value not in (_XSD_STRING, _RDF_LANG_STRING):
+            written["datatype"] = cell.datatype.value
+        return written
+
+    bindings = [{n: term(c) for n, c in zip(names, row) if c is not None} for row in table]
+    return json.dumps({"results": {"bindings": bindings}, "head": {"vars": names}},
+                      allow_nan=False, ensure_ascii=False)
+
+
+def _short(value, cell) -> str:
+    """A table cell: IRIs in coop-kg's namespaces prefixed, other terms as their text."""
+    if value is None:
         return ""
-    text = str(cell)
-    for prefix, namespace in PREFIXES.items():
-        if isinstance(cell, URIRef) and text.startswith(str(namespace)):
-            return f"{prefix}:{text[len(str(namespace)):]}"
-    return text
+    iri = cell.iri(value)
+    if iri is None:
+        return cell.plain(value)
+    for prefix, namespace in PREFIX_IRIS.items():
+        if iri.startswith(namespace):
+            return f"{prefix}:{iri[len(namespace):]}"
+    return iri
 
 
 def _header_field(text: str, field: str) -> str | None:
@@ -328,6 +430,8 @@ def _parse_problem(err: Exception, path: Path, fmt: str) -> str:
     if fmt in ("nt", "nquads"):  # the line-based parsers do not say which line
         for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
             try:
+                from rdflib import Dataset
+
                 Dataset().parse(data=line, format=fmt)
             except Exception as line_err:
                 return f"line {number}: {_first_line(line_err)}"
@@ -338,5 +442,5 @@ def _first_line(err: Exception) -> str:
     return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
 
 
-__all__ = ["query", "load_graph", "format_result", "resolve_query", "canned_queries", "rows",
+__all__ = ["query", "answer", "load_graph", "format_result", "resolve_query", "canned_queries", "rows",
            "QueryError", "GraphLoadError"]

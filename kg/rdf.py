@@ -130,6 +130,144 @@ def add_extraction(graph: Graph, extraction: Extraction) -> URIRef:
     return doc
 
 
+def document_ntriples(extraction: Extraction) -> str:
+    """The triples of `document_statements` as N-Triples text, each once and in the order made,
+    written from the extraction without making rdflib terms: what a store loads. Making an
+    rdflib term (a Literal above all) for every triple cost more than Oxigraph takes to load
+    the text. The same lines as the terms would give (tests/test_rdf.py compares them)."""
+    document = extraction.document
+    lines: dict[str, None] = {}  # each line once, in order, as a Graph keeps each triple once
+
+    def add(subject: str, predicate: str, obj: str) -> None:
+        lines[f"{subject} {predicate} {obj} .\n"] = None
+
+    doc = f"<{document_iri(document.name)}>"
+    title = _nt_string(document.title or document.name)
+    add(doc, _TYPE, f"<{COOP.Document}>")
+    add(doc, _LABEL, title)
+    add(doc, _NAME, title)
+    add(doc, _SOURCE_PATH, _nt_string(document.name))
+    add(doc, _SHA256, _nt_string(document.sha256))
+    if document.source:
+        add(doc, _PUBLISHER, _nt_string(document.source))
+    if document.date:
+        add(doc, _DATE_PUBLISHED, _nt_literal(Literal(document.date, datatype=XSD.date)))
+
+    for entity in extraction.entities.values():
+        node = f"<{entity_iri(entity.key)}>"
+        label = _nt_string(entity.label)
+        add(node, _TYPE, f"<{getattr(COOP, entity.cls)}>")
+        add(node, _LABEL, label)
+        add(node, _PREF_LABEL, label)
+        for alias in sorted(entity.aliases):
+            add(node, _ALT_LABEL, _nt_string(alias))
+        add(node, _MENTIONED_IN, doc)
+        attributes = entity.attributes
+        if "isoCode" in attributes:
+            add(node, _ISO_CODE, _nt_string(attributes["isoCode"]))
+        if "isoAlpha3" in attributes:
+            add(node, _ISO_ALPHA3, _nt_string(attributes["isoAlpha3"]))
+        if "geonames" in attributes:
+            add(node, _EXACT_MATCH, f"<{_GEONAMES}{attributes['geonames']}/>")
+        if "wikidata" in attributes:
+            add(node, _SAME_AS, f"<{WD[attributes['wikidata']]}>")
+        if "acronym" in attributes:
+            add(node, _ACRONYM, _nt_string(attributes["acronym"]))
+        if "edition" in attributes:
+            add(node, _EDITION, _nt_literal(_edition_literal(attributes["edition"])))
+        if "date" in attributes:
+            add(node, _DATE, _nt_string(attributes["date"]))
+            if entity.cls == "Event" and (typed := _iso_date(attributes["date"])) is not None:
+                add(node, _START_DATE, _nt_literal(typed))
+
+    decimals: dict[float, str] = {}  # confidences recur: each written once
+
+    def decimal(value: float) -> str:
+        written = decimals.get(value)
+        if written is None:
+            written = decimals[value] = _nt_literal(_decimal(value))
+        return written
+
+    for relation in extraction.relations:
+        subject, obj = f"<{entity_iri(relation.subject)}>", f"<{entity_iri(relation.object)}>"
+        predicate = f"<{getattr(COOP, relation.predicate)}>"
+        add(subject, predicate, obj)
+        evidence = relation.evidence
+        node = f"<{assertion_iri(document.name, relation.subject, relation.predicate, relation.object, evidence.start)}>"
+        add(node, _TYPE, f"<{COOP.Assertion}>")
+        add(node, _SUBJECT, subject)
+        add(node, _PREDICATE, predicate)
+        add(node, _OBJECT, obj)
+        add(node, _DERIVED_FROM, doc)
+        add(node, _SENTENCE, _nt_string(evidence.sentence))
+        add(node, _START_CHAR, _nt_integer(evidence.start))
+        add(node, _END_CHAR, _nt_integer(evidence.end))
+        add(node, _RULE, _nt_string(evidence.rule))
+        add(node, _CONFIDENCE, decimal(evidence.confidence))
+
+    for figure in extraction.figures:
+        node = f"<{figure_iri(document.name, figure.entity, figure.counts, figure.value, figure.evidence.start)}>"
+        add(f"<{entity_iri(figure.entity)}>", _REPORTS, node)
+        add(node, _TYPE, f"<{COOP.Figure}>")
+        add(node, _VALUE, decimal(figure.value))
+        add(node, _COUNTS, _nt_string(figure.counts))
+        if figure.qualifier:
+            add(node, _QUALIFIER, _nt_string(figure.qualifier))
+        if figure.as_of:
+            add(node, _AS_OF, _nt_string(figure.as_of))
+        add(node, _DERIVED_FROM, doc)
+        add(node, _SENTENCE, _nt_string(figure.evidence.sentence))
+        add(node, _START_CHAR, _nt_integer(figure.evidence.start))
+        add(node, _END_CHAR, _nt_integer(figure.evidence.end))
+    return "".join(lines)
+
+
+# the predicates of document_ntriples, in N-Triples syntax
+_TYPE, _LABEL, _NAME, _SOURCE_PATH, _SHA256, _PUBLISHER, _DATE_PUBLISHED = (
+    f"<{iri}>" for iri in (RDF.type, RDFS.label, SCHEMA.name, COOP.sourcePath, COOP.sha256, SCHEMA.publisher,
+                           SCHEMA.datePublished))
+_PREF_LABEL, _ALT_LABEL, _MENTIONED_IN, _ISO_CODE, _ISO_ALPHA3, _EXACT_MATCH, _SAME_AS = (
+    f"<{iri}>" for iri in (SKOS.prefLabel, SKOS.altLabel, COOP.mentionedIn, COOP.isoCode, COOP.isoAlpha3,
+                           SKOS.exactMatch, OWL.sameAs))
+_ACRONYM, _EDITION, _DATE, _START_DATE, _REPORTS = (
+    f"<{iri}>" for iri in (COOP.acronym, COOP.edition, COOP.date, SCHEMA.startDate, COOP.reports))
+_SUBJECT, _PREDICATE, _OBJECT, _DERIVED_FROM, _SENTENCE, _START_CHAR, _END_CHAR, _RULE, _CONFIDENCE = (
+    f"<{iri}>" for iri in (RDF.subject, RDF.predicate, RDF.object, PROV.wasDerivedFrom, COOP.sentence,
+                           COOP.startChar, COOP.endChar, COOP.rule, COOP.confidence))
+_VALUE, _COUNTS, _QUALIFIER, _AS_OF = (f"<{iri}>" for iri in (COOP.value, COOP.counts, COOP.qualifier, COOP.asOf))
+
+_NT_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+_XSD_INTEGER = str(XSD.integer)
+
+
+def _nt_string(text: str) -> str:
+    """A plain literal (xsd:string) in N-Triples syntax."""
+    return f'"{text.translate(_NT_ESCAPES)}"'
+
+
+def _nt_integer(number: int) -> str:
+    """Literal(number) in N-Triples syntax."""
+    return f'"{number}"^^<{_XSD_INTEGER}>'
+
+
+def nt_term(term) -> str:
+    """An rdflib IRI or literal in N-Triples syntax (documents make no blank nodes)."""
+    if isinstance(term, Literal):
+        return _nt_literal(term)
+    if isinstance(term, URIRef):
+        return f"<{term}>"
+    raise TypeError(f"not a term a document graph holds: {term!r}")
+
+
+def _nt_literal(term: Literal) -> str:
+    text = _nt_string(str(term))
+    if term.language:
+        return f"{text}@{term.language}"
+    if term.datatype is not None and term.datatype != XSD.string:
+        return f"{text}^^<{term.datatype}>"
+    return text
+
+
 def _decimal(value: float) -> Literal:
     """xsd:decimal from a float, through its shortest decimal text (0.8, not 0.8000000000000000444)."""
     return Literal(Decimal(repr(round(value, 6))).normalize(), datatype=XSD.decimal)
@@ -160,4 +298,4 @@ def merge(graphs: Iterable[Graph]) -> Graph:
     return merged
 
 
-__all__ = ["new_graph", "bind_prefixes", "document_triples", "document_statements", "add_extraction", "merge", "ID"]
+__all__ = ["new_graph", "bind_prefixes", "document_triples", "document_statements", "document_ntriples", "nt_term", "add_extraction", "merge", "ID"]

@@ -57,7 +57,7 @@ _EDITION_WORD = re.compile(r"(\d{1,3}(st|nd|rd|th)|\d{4}|" + "|".join(ORDINAL_WO
 
 
 _ISO_CODE, _EDITION = COOP.isoCode, COOP.edition
-_INPUT_PREDICATES = frozenset({_ISO_CODE, _EDITION, RDF.type, RDFS.label})
+INPUT_PREDICATES = frozenset({_ISO_CODE, _EDITION, RDF.type, RDFS.label})  # what inputs_of reads
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ def inputs_of(triples: Iterable[tuple]) -> Inputs:
     labels: dict[URIRef, set[str]] = {}
     iso_code, edition, rdf_type = _ISO_CODE, _EDITION, RDF.type
     for s, p, o in triples:  # a store's every new triple passes here: one set lookup for most
-        if p not in _INPUT_PREDICATES:
+        if p not in INPUT_PREDICATES:
             continue
         if p == iso_code:
             if "-" in o:

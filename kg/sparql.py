@@ -1,5 +1,5 @@
 """SPARQL below the store: terms between rdflib and Oxigraph, parameters bound as values,
-queries run on Oxigraph with their answers as rdflib Results, and calls to other endpoints
+queries run on Oxigraph with their answers in pyoxigraph's terms or as rdflib Results, and calls to other endpoints
 (SERVICE, LOAD) refused unless allowed.
 
 Parameters reach every engine the same way, as a VALUES block that `with_values` writes
@@ -10,16 +10,22 @@ project (cooperation-between's ?a and ?b); a remote endpoint takes text alone an
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef, Variable
-from rdflib.namespace import RDFS, SKOS, XSD
-from rdflib.query import Result
 
-from .namespace import PREFIXES, sparql_prefixes
-from .rdf import bind_prefixes
+from .prefixes import COMMON_PREFIX_IRIS, PREFIX_IRIS, sparql_prefixes
+
+# rdflib is imported where its terms are made, not here: a query on the store answers in
+# pyoxigraph's terms (`Answer`), and importing rdflib took most of a `kg query --store`
+# command's start-up
+if TYPE_CHECKING:
+    from rdflib import Graph, Literal, URIRef
+    from rdflib.query import Result
 
 _RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+_XSD_STRING = COMMON_PREFIX_IRIS["xsd"] + "string"
 
 
 class QueryError(ValueError):
@@ -33,6 +39,8 @@ class RemoteCallRefused(QueryError):
 
 def to_oxigraph(term):
     """An rdflib term as the pyoxigraph term of the same value."""
+    from rdflib import BNode, Literal, URIRef
+
     if isinstance(term, URIRef):
         return ox.NamedNode(str(term))
     if isinstance(term, BNode):
@@ -40,7 +48,7 @@ def to_oxigraph(term):
     if isinstance(term, Literal):
         if term.language:
             return ox.Literal(str(term), language=term.language)
-        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype or XSD.string)))
+        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype or _XSD_STRING)))
     raise TypeError(f"not an RDF term: {term!r}")
 
 
@@ -48,6 +56,8 @@ def to_rdflib(term):
     """A pyoxigraph term as the rdflib term of the same value (None stays None)."""
     if term is None:
         return None
+    from rdflib import BNode, Literal, URIRef
+
     if isinstance(term, ox.NamedNode):
         return URIRef(term.value)
     if isinstance(term, ox.BlankNode):
@@ -56,7 +66,7 @@ def to_rdflib(term):
         if term.language:
             return Literal(term.value, lang=term.language)
         datatype = term.datatype.value
-        if datatype in (str(XSD.string), _RDF_LANG_STRING):
+        if datatype in (_XSD_STRING, _RDF_LANG_STRING):
             return Literal(term.value)
         return Literal(term.value, datatype=URIRef(datatype))
     if isinstance(term, ox.Triple):
@@ -67,6 +77,11 @@ def to_rdflib(term):
 def bind_value(graph: Graph, value: str) -> URIRef | Literal:
     """A parameter as given on the command line: an IRI (full or prefixed), or a label that
     names an entity in the graph, or else a plain literal."""
+    from rdflib import Literal, URIRef
+    from rdflib.namespace import RDFS, SKOS
+
+    from .namespace import PREFIXES
+
     if re.match(r"^https?://", value):
         return URIRef(value)
     if re.match(r"^[A-Za-z][\w-]*:[^\s/]", value):
@@ -100,10 +115,14 @@ def valid_iri(text: str) -> bool:
 
 def check_bindings(bindings: dict[str, URIRef | Literal]) -> None:
     """Refuse a parameter whose name is no variable name, or whose value is not an IRI or a
-    literal, or an IRI that is not one, before any engine sees it."""
+    literal (rdflib's or pyoxigraph's), or an IRI that is not one, before any engine sees it."""
     for key, term in bindings.items():
         if not _VARIABLE.match(key):
             raise QueryError(f"parameter {key!r} is not a variable name")
+        if isinstance(term, (ox.NamedNode, ox.Literal)):  # pyoxigraph checked the IRI as it made it
+            continue
+        from rdflib import Literal, URIRef
+
         if not isinstance(term, (URIRef, Literal)):
             raise QueryError(f"parameter {key}: {term!r} is not an IRI or a literal")
         if isinstance(term, URIRef) and not valid_iri(str(term)):
@@ -121,7 +140,9 @@ def with_values(sparql: str, bindings: dict[str, URIRef | Literal]) -> str:
         return sparql
     check_bindings(bindings)
     names = [f"?{key}" for key in bindings]
-    terms = [term.n3() for term in bindings.values()]
+    # pyoxigraph's terms print in N-Triples syntax, rdflib's through n3()
+    terms = [str(term) if isinstance(term, (ox.NamedNode, ox.Literal)) else term.n3()
+             for term in bindings.values()]
     at = _where_brace(sparql)
     block = f" VALUES ({' '.join(names)}) {{ ({' '.join(terms)}) }} "
     return sparql[:at + 1] + block + sparql[at + 1:]
@@ -189,10 +210,16 @@ def mentions_service(sparql: str) -> bool:
 
 def run_oxigraph(store, sparql: str, bindings: dict | None = None, name: str = "query",
                  allow_service: frozenset[str] = frozenset(), union: bool = False) -> Result:
+    """`answer_oxigraph` as an rdflib Result, so formatting is the same as for a Graph."""
+    return answer_oxigraph(store, sparql, bindings, name, allow_service, union).to_result()
+
+
+def answer_oxigraph(store, sparql: str, bindings: dict | None = None, name: str = "query",
+                    allow_service: frozenset[str] = frozenset(), union: bool = False) -> Answer:
     """Run SPARQL on a pyoxigraph.Store (its default graph, or with `union` the union of its
-    named graphs) and give the answer as an rdflib Result, so formatting is the same as for a
-    Graph. `bindings` bind variables to terms as a checked VALUES block (see with_values). SERVICE
-    is refused unless its endpoint is in `allow_service` (Oxigraph would call it)."""
+    named graphs); the answer in pyoxigraph's terms. `bindings` bind variables to terms as a
+    checked VALUES block (see with_values). SERVICE is refused unless its endpoint is in
+    `allow_service` (Oxigraph would call it)."""
     if mentions_service(sparql) and "*" not in allow_service:
         from rdflib.plugins.sparql.algebra import translateQuery
         from rdflib.plugins.sparql.parser import parseQuery
@@ -208,24 +235,50 @@ def run_oxigraph(store, sparql: str, bindings: dict | None = None, name: str = "
     except SyntaxError as err:
         raise QueryError(f"{name}: invalid SPARQL: {err}") from err
     if isinstance(answer, ox.QueryBoolean):
-        result = Result("ASK")
-        result.askAnswer = bool(answer)
-    elif isinstance(answer, ox.QuerySolutions):
-        result = Result("SELECT")
-        result.vars = [Variable(v.value) for v in answer.variables]
-        convert = _TermConverter()
+        return Answer("ASK", boolean=bool(answer))
+    if isinstance(answer, ox.QuerySolutions):
         # a row read as a tuple, not cell by cell by name: a lookup by name costs more than the cell
-        result.bindings = [{var: convert(term) for var, term in zip(result.vars, row) if term is not None}
-                           for row in answer]
-    else:
-        result = Result("CONSTRUCT")
-        graph = Graph()
-        bind_prefixes(graph)
+        return Answer("SELECT", vars=[v.value for v in answer.variables], rows=[tuple(row) for row in answer])
+    return Answer("CONSTRUCT", triples=list(answer))
+
+
+@dataclass
+class Answer:
+    """A query's answer as Oxigraph gives it: for SELECT the variables' names and the rows (a
+    pyoxigraph term or None for each variable), for ASK the boolean, for CONSTRUCT and DESCRIBE
+    the triples. kg.query.format_result writes it as it is; `to_result` makes the rdflib
+    Result that a query on a Graph gives."""
+
+    type: str
+    vars: list[str] = field(default_factory=list)
+    rows: list[tuple] = field(default_factory=list)
+    boolean: bool = False
+    triples: list = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.rows) if self.type == "SELECT" else len(self.triples) if self.type != "ASK" else 1
+
+    def to_result(self) -> Result:
+        from rdflib import Graph, Variable
+        from rdflib.query import Result
+
+        from .rdf import bind_prefixes
+
+        result = Result(self.type)
         convert = _TermConverter()
-        for triple in answer:
-            graph.add((convert(triple.subject), convert(triple.predicate), convert(triple.object)))
-        result.graph = graph
-    return result
+        if self.type == "ASK":
+            result.askAnswer = self.boolean
+        elif self.type == "SELECT":
+            result.vars = [Variable(v) for v in self.vars]
+            result.bindings = [{var: convert(term) for var, term in zip(result.vars, row) if term is not None}
+                               for row in self.rows]
+        else:
+            graph = Graph()
+            bind_prefixes(graph)
+            for triple in self.triples:
+                graph.add((convert(triple.subject), convert(triple.predicate), convert(triple.object)))
+            result.graph = graph
+        return result
 
 
 class _TermConverter(dict):
@@ -245,4 +298,5 @@ def _first_line(err: Exception) -> str:
 
 
 __all__ = ["QueryError", "RemoteCallRefused", "to_oxigraph", "to_rdflib", "bind_value", "check_bindings", "valid_iri", "with_values",
-           "query_variables", "mentions_service", "remote_calls", "refuse_remote_calls", "run_oxigraph"]
+           "query_variables", "mentions_service", "remote_calls", "refuse_remote_calls", "run_oxigraph",
+           "answer_oxigraph", "Answer"]

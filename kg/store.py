@@ -28,28 +28,37 @@ half-written.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 import pyoxigraph as ox
-from rdflib import Dataset, Graph, Literal, URIRef
-from rdflib.namespace import OWL, RDF, RDFS
-from rdflib.query import Result
 
 from .atomic import atomic_write_text
-from .export import write_store
-from .model import Document, Extraction
-from .namespace import COOP, ID, document_iri
-from .rdf import bind_prefixes, document_statements
-from .reference import ISO_3166_2, REFERENCE_GRAPHS, Inputs, inputs_of, pycountry_version, reference_graphs
-from .sparql import bind_value, run_oxigraph, to_rdflib
+from .prefixes import COMMON_PREFIX_IRIS, PREFIX_IRIS
+from .sparql import Answer, QueryError, answer_oxigraph, bind_value, to_rdflib, valid_iri
+
+# rdflib (and kg.namespace, kg.rdf, kg.export, made of its terms) is imported where a method
+# makes or takes rdflib terms: opening a store and querying it need none of it, and importing
+# rdflib took most of a `kg query --store` command's start-up
+if TYPE_CHECKING:
+    from rdflib import Dataset, Graph, URIRef
+    from rdflib.query import Result
+
+    from .model import Document, Extraction
+    from .reference import Inputs
+
+_RDFS = COMMON_PREFIX_IRIS["rdfs"]
+_SKOS = COMMON_PREFIX_IRIS["skos"]
 
 
 # every document graph's IRI starts so (kg.namespace.document_iri)
-_DOCUMENT_GRAPHS = str(document_iri("x"))[:-1]
+_DOCUMENT_GRAPHS = PREFIX_IRIS["id"] + "doc/"
 
 
 class StoreError(ValueError):
@@ -160,7 +169,8 @@ class Store:
         graph = ox.NamedNode(str(self.document(doc)))
         if sha256 is None:
             return self._store.contains_named_graph(graph)
-        quads = self._store.quads_for_pattern(None, ox.NamedNode(str(COOP.sha256)), ox.Literal(sha256), graph)
+        quads = self._store.quads_for_pattern(None, ox.NamedNode(PREFIX_IRIS["coop"] + "sha256"),
+                                              ox.Literal(sha256), graph)
         return next(iter(quads), None) is not None
 
     def ingest(self, extraction: Extraction) -> str:
@@ -172,8 +182,11 @@ class Store:
         """Store a batch of documents' extractions in one transaction, and say for each what
         `ingest` would: a kill leaves the whole batch stored or none of it. One transaction per
         document made a build's writes cost ~4x what loading the same quads at once does."""
+        from .namespace import document_iri
+        from .rdf import document_ntriples
+
         statuses: list[str] = []
-        graphs: dict[str, list[tuple]] = {}  # document IRI -> its triples, for this transaction
+        graphs: dict[str, str] = {}  # document IRI -> its triples as N-Triples, for this transaction
         replacing: list[str] = []
         for extraction in extractions:
             document = extraction.document
@@ -187,7 +200,7 @@ class Store:
             existed = self.has(iri)
             if existed:
                 replacing.append(iri)
-            graphs[iri] = document_statements(extraction)
+            graphs[iri] = document_ntriples(extraction)
             statuses.append("replaced" if existed else "added")
         self._put_graphs(graphs, replacing)
         return statuses
@@ -195,6 +208,8 @@ class Store:
     def unchanged(self, document: Document) -> bool:
         """Whether this very document (its name and content) is stored: a lookup by its IRI,
         in constant time, that a build makes before any language processing."""
+        from .namespace import document_iri
+
         return self.has(document_iri(document.name), document.sha256)
 
     add_extraction = ingest
@@ -203,16 +218,18 @@ class Store:
         """Replace named graph `name` by `graph`, in one transaction."""
         self._put_graphs({str(name): graph}, [str(name)])
 
-    def _put_graphs(self, graphs: dict[str, Iterable[tuple]], replacing: list[str]) -> None:
-        """Named graphs (name -> triples) stored, the reference graphs and the merged default
-        graph brought in line, in one transaction; those in `replacing` may be in the store
-        already and are replaced."""
+    def _put_graphs(self, graphs: dict[str, str | Iterable[tuple]], replacing: list[str]) -> None:
+        """Named graphs (name -> N-Triples text, or rdflib triples) stored, the reference graphs
+        and the merged default graph brought in line, in one transaction; those in `replacing`
+        may be in the store already and are replaced."""
         if not graphs:
             return
         if self.read_only:
             raise StoreError(f"{self.path}: opened read-only")
-        graphs = {name: list(triples) for name, triples in graphs.items()}
-        added = inputs_of(triple for triples in graphs.values() for triple in triples)
+        from .reference import reference_graphs
+
+        graphs = {name: triples if isinstance(triples, str) else list(triples) for name, triples in graphs.items()}
+        added = _inputs_of(graphs.values())
         if not self._reference_is_current() or self._inputs_lost(set(replacing)):
             # what the replaced documents gave may be gone: the reference graphs made anew
             current = reference_graphs(self._stored_inputs(excluding=set(replacing)) | added)
@@ -220,7 +237,7 @@ class Store:
         else:  # nothing lost: the reference facts of the new entities join the others
             current = reference_graphs(added)
         graphs.update({str(name): triples for name, triples in current.items()})
-        data = {name: _ntriples(triples) for name, triples in graphs.items()}
+        data = {name: triples if isinstance(triples, str) else _ntriples(triples) for name, triples in graphs.items()}
         size = 2 * sum(len(text) for text in data.values())
         with self._writing():
             if replacing:  # taking out and putting in: only a SPARQL Update does both at once
@@ -235,11 +252,17 @@ class Store:
 
     # -- reference graphs (kg.reference) -----------------------------------------------------
     def _reference_graph_names(self) -> list[ox.NamedNode]:
+        from .reference import REFERENCE_GRAPHS
+
         return [name for name in map(ox.NamedNode, map(str, REFERENCE_GRAPHS))
                 if self._store.contains_named_graph(name)]
 
     def _reference_is_current(self) -> bool:
         """Whether the stored ISO 3166-2 graph (if any) comes from the pycountry installed now."""
+        from rdflib.namespace import OWL
+
+        from .reference import ISO_3166_2, pycountry_version
+
         graph = ox.NamedNode(str(ISO_3166_2))
         if not self._store.contains_named_graph(graph):
             return True
@@ -252,6 +275,10 @@ class Store:
         are made from (a region's code, an edition's class or label) that no other document
         states; when nothing is lost, the reference facts stay as they are. Index lookups on
         what those documents state, not a pass over the store."""
+        from rdflib.namespace import RDF, RDFS
+
+        from .namespace import COOP
+
         iso_code, edition = ox.NamedNode(str(COOP.isoCode)), ox.NamedNode(str(COOP.edition))
         described = (ox.NamedNode(str(COOP.edition)), ox.NamedNode(str(RDF.type)), ox.NamedNode(str(RDFS.label)))
         for name in graphs:
@@ -269,11 +296,16 @@ class Store:
 
     def _stored_inputs(self, excluding: set[str] = frozenset()) -> Inputs:
         """What the reference facts are made from, in the document graphs but those `excluding`."""
+        from rdflib.namespace import RDF, RDFS
+
+        from .namespace import COOP
+        from .reference import inputs_of
+
         result = self._store.query(
             "SELECT ?g ?s ?p ?o WHERE { GRAPH ?g {"
             " { ?s coop:isoCode ?o FILTER(CONTAINS(STR(?o), \"-\")) BIND(coop:isoCode AS ?p) }"
             " UNION { ?s coop:edition ?edition ; ?p ?o FILTER(?p IN (coop:edition, rdf:type, rdfs:label)) } }"
-            f" FILTER(STRSTARTS(STR(?g), {_nt_term(Literal(_DOCUMENT_GRAPHS))})) }}",
+            f" FILTER(STRSTARTS(STR(?g), \"{_DOCUMENT_GRAPHS}\")) }}",
             prefixes={"coop": str(COOP._NS), "rdfs": str(RDFS), "rdf": str(RDF)})
         return inputs_of((to_rdflib(row["s"]), to_rdflib(row["p"]), to_rdflib(row["o"]))
                          for row in result if row["g"].value not in excluding)
@@ -332,6 +364,8 @@ class Store:
     def remove_all(self, docs: list[str | URIRef]) -> list[URIRef]:
         """Take documents out in one transaction: all of them, or none when one is not in the
         store (the error names it); returns their IRIs."""
+        from .reference import reference_graphs
+
         if self.read_only:
             raise StoreError(f"{self.path}: opened read-only")
         iris = [self.document(doc) for doc in docs]
@@ -353,8 +387,12 @@ class Store:
 
     def document(self, doc: str | URIRef) -> URIRef:
         """The IRI of a document given by IRI, file name or source path."""
+        from rdflib import URIRef
+
+        from .namespace import document_iri
+
         text = str(doc)
-        if text.startswith(str(ID)):
+        if text.startswith(PREFIX_IRIS["id"]):
             return URIRef(text)
         for name in (text, Path(text).name):  # how documents are named (kg.namespace)
             iri = document_iri(name)
@@ -369,11 +407,13 @@ class Store:
         result = self._store.query(
             "SELECT ?g ?name ?title ?sha WHERE { GRAPH ?g { ?g a coop:Document ; coop:sha256 ?sha . "
             "OPTIONAL { ?g coop:sourcePath ?name } OPTIONAL { ?g rdfs:label ?title } } } ORDER BY ?g",
-            prefixes={"coop": str(COOP._NS), "rdfs": str(RDFS)})
+            prefixes={"coop": PREFIX_IRIS["coop"], "rdfs": _RDFS})
         return [StoredDocument(row["g"].value, _value(row["name"]), _value(row["title"]), row["sha"].value)
                 for row in result]
 
     def named_graphs(self) -> list[URIRef]:
+        from rdflib import URIRef
+
         return sorted(URIRef(g.value) for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
 
     def __len__(self) -> int:
@@ -387,24 +427,55 @@ class Store:
         """SPARQL over the union of the document graphs; `params` and `allow_service` as in
         kg.query."""
         bindings = {key: bind_value(self, value) for key, value in (params or {}).items()}
-        return run_oxigraph(self._store, sparql, bindings, name=name, allow_service=allow_service)
+        return answer_oxigraph(self._store, sparql, bindings, name=name, allow_service=allow_service).to_result()
+
+    def answer(self, sparql: str, params: dict[str, str] | None = None, name: str = "query",
+               allow_service: frozenset[str] = frozenset()) -> Answer:
+        """`query`, with the answer in pyoxigraph's terms (a kg.sparql.Answer), made without
+        rdflib: what `kg query --store` writes out."""
+        bindings = {key: self.bind_term(key, value) for key, value in (params or {}).items()}
+        return answer_oxigraph(self._store, sparql, bindings, name=name, allow_service=allow_service)
+
+    def bind_term(self, key: str, value: str) -> ox.NamedNode | ox.Literal:
+        """kg.sparql.bind_value in pyoxigraph's terms: an IRI (full or prefixed), an entity
+        that the label names, or else a plain literal."""
+        iri = None
+        if re.match(r"^https?://", value):
+            iri = value
+        elif re.match(r"^[A-Za-z][\w-]*:[^\s/]", value) and value.partition(":")[0] in PREFIX_IRIS:
+            prefix, _, local = value.partition(":")
+            iri = PREFIX_IRIS[prefix] + local
+        else:
+            iri = self.find_iri_by_label(value)
+            if iri is None:
+                return ox.Literal(value)
+        if not valid_iri(iri):
+            raise QueryError(f"parameter {key}: {iri!r} is not a valid IRI")
+        return ox.NamedNode(iri)
 
     def find_by_label(self, wanted: str) -> URIRef | None:
         """An entity whose rdfs:label or skos:altLabel is `wanted` (case-insensitive)."""
+        from rdflib import URIRef
+
+        found = self.find_iri_by_label(wanted)
+        return URIRef(found) if found is not None else None
+
+    def find_iri_by_label(self, wanted: str) -> str | None:
+        """`find_by_label`, the IRI as a string."""
         # the name as written first: an index lookup, not a scan of every label
-        for prop in (str(RDFS.label), "http://www.w3.org/2004/02/skos/core#altLabel"):
+        for prop in (_RDFS + "label", _SKOS + "altLabel"):
             exact = self._store.quads_for_pattern(None, ox.NamedNode(prop), ox.Literal(wanted.strip()),
                                                   ox.DefaultGraph())
             found = sorted(q.subject.value for q in exact if isinstance(q.subject, ox.NamedNode))
             if found:
-                return URIRef(found[0])
+                return found[0]
         result = self._store.query(
             "SELECT ?s ?wanted WHERE { ?s rdfs:label|skos:altLabel ?l . "
             "FILTER(isIRI(?s) && LCASE(STR(?l)) = ?wanted) } ORDER BY ?s LIMIT 1",
-            prefixes={"rdfs": str(RDFS), "skos": "http://www.w3.org/2004/02/skos/core#"},
+            prefixes={"rdfs": _RDFS, "skos": _SKOS},
             substitutions={ox.Variable("wanted"): ox.Literal(wanted.strip().lower())})
         for row in result:
-            return URIRef(row["s"].value)
+            return row["s"].value
         return None
 
     def quads(self) -> Iterator[tuple]:
@@ -417,6 +488,10 @@ class Store:
 
     def to_graph(self) -> Graph:
         """The union of the document graphs as one rdflib Graph."""
+        from rdflib import Graph
+
+        from .rdf import bind_prefixes
+
         graph = Graph()
         bind_prefixes(graph)
         for s, p, o, _ in self.quads():
@@ -425,6 +500,10 @@ class Store:
 
     def to_dataset(self) -> Dataset:
         """The store as an rdflib Dataset, one named graph per document."""
+        from rdflib import Dataset
+
+        from .rdf import bind_prefixes
+
         dataset = Dataset()
         bind_prefixes(dataset)
         for s, p, o, g in self.quads():
@@ -434,6 +513,8 @@ class Store:
     def export(self, path: Path | str, fmt: str | None = None) -> Path:
         """Write the store to a file: .nq and .trig keep the document graphs, .ttl, .nt and
         .jsonld (with the coop-kg context) give their union."""
+        from .export import write_store
+
         return write_store(self, Path(path), fmt)
 
 
@@ -489,33 +570,36 @@ def _store_problem(path: Path | None, err: Exception) -> str:
     return f"{path}: store error: {text.splitlines()[0][:300] if text else type(err).__name__}"
 
 
+def _inputs_of(graphs: Iterable[str | list[tuple]]) -> Inputs:
+    """What reference facts are made from (kg.reference.inputs_of) in graphs given as rdflib
+    triples or as N-Triples text; a text without a region's code or an edition gives nothing,
+    and is not parsed."""
+    from .reference import INPUT_PREDICATES, inputs_of
+
+    wanted = {str(p) for p in INPUT_PREDICATES}
+
+    def triples() -> Iterator[tuple]:
+        for graph in graphs:
+            if not isinstance(graph, str):
+                yield from graph
+            elif "isoCode>" in graph or "edition>" in graph:
+                for triple in ox.parse(graph, format=ox.RdfFormat.N_TRIPLES):
+                    if triple.predicate.value in wanted:
+                        yield to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)
+    return inputs_of(triples())
+
+
 def _ntriples(triples: Iterable[tuple]) -> str:
     """rdflib triples as N-Triples lines (also the triples of a SPARQL INSERT DATA), written
     here: rdflib's serializer took longer than the store takes to load them."""
+    from .rdf import nt_term
+
     cache: dict = {}  # an entity recurs in many triples: written once
     lines = []
     for triple in triples:
-        s, p, o = (cache.get(term) or cache.setdefault(term, _nt_term(term)) for term in triple)
+        s, p, o = (cache.get(term) or cache.setdefault(term, nt_term(term)) for term in triple)
         lines.append(f"{s} {p} {o} .\n")
     return "".join(lines)
-
-
-_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-
-
-def _nt_term(term) -> str:
-    """An rdflib IRI or literal in N-Triples syntax."""
-    if isinstance(term, Literal):
-        text = f'"{str(term).translate(_ESCAPES)}"'
-        if term.language:
-            return f"{text}@{term.language}"
-        if term.datatype is not None and str(term.datatype) != _XSD_STRING:
-            return f"{text}^^<{term.datatype}>"
-        return text
-    if isinstance(term, URIRef):
-        return f"<{term}>"
-    raise TypeError(f"not a term a document graph holds: {term!r}")  # documents make no blank nodes
 
 
 def _forget(graph: ox.NamedNode) -> str:

@@ -126,3 +126,68 @@ def test_the_cli_starts_without_rdflibs_sparql_engine():
     code = "import sys, kg, kg.cli; print(sorted(m for m in sys.modules if m.startswith('rdflib.plugins.sparql')))"
     found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert found.stdout.strip() == "[]"
+
+
+SAID = "https://example.org/says"
+
+
+def test_a_store_answer_is_written_as_the_same_result_from_a_graph():
+    """kg query --store writes pyoxigraph's terms as they come: the same text as the rdflib
+    Result of the same data gives, in every format."""
+    import pyoxigraph as ox
+    from rdflib import Graph, Literal, URIRef
+
+    from kg.store import Store
+
+    data = Graph()
+    data.add((URIRef("https://example.org/a"), URIRef(SAID), Literal('one, "two" \\ three')))
+    data.add((URIRef("https://example.org/b"), URIRef(SAID), Literal(4)))
+    data.add((URIRef("https://example.org/c"), URIRef(SAID), Literal("vier", lang="de")))
+    data.add((URIRef("https://example.org/d"), URIRef(SAID), Literal("0.25", datatype=URIRef(
+        "http://www.w3.org/2001/XMLSchema#decimal"))))
+    data.add((URIRef("https://w3id.org/coop-kg/id/country/NL"), URIRef(SAID), URIRef("https://w3id.org/coop-kg/ontology#Country")))
+    sparql = "SELECT ?s ?o ?none WHERE { ?s ?p ?o OPTIONAL { ?s <https://example.org/none> ?none } } ORDER BY ?s"
+    with Store.in_memory() as store:
+        store.oxigraph.extend(ox.parse(data.serialize(format="nt"), ox.RdfFormat.N_QUADS))
+        answer = kg.answer(store, sparql)
+        assert isinstance(answer, kg.Answer)
+        result = kg.query(data, sparql)
+        for fmt in ("csv", "tsv", "table"):
+            assert format_result(answer, fmt) == format_result(result, fmt), fmt
+        assert json.loads(format_result(answer, "json")) == json.loads(format_result(result, "json"))
+        assert rows(answer) == rows(result) == rows(kg.query(store, sparql))
+        asked = kg.answer(store, "ASK { ?s ?p 4 }")
+        assert format_result(asked, "json") == format_result(kg.query(data, "ASK { ?s ?p 4 }"), "json")
+
+
+def test_tsv_of_a_store_keeps_a_row_on_a_line():
+    import pyoxigraph as ox
+
+    from kg.store import Store
+
+    with Store.in_memory() as store:
+        store.oxigraph.add(ox.Quad(ox.NamedNode("https://example.org/a"), ox.NamedNode(SAID),
+                                   ox.Literal("two\nlines"), ox.DefaultGraph()))
+        written = format_result(kg.answer(store, "SELECT ?o WHERE { ?s ?p ?o }"), "tsv")
+    assert written == '?o\n"two\\nlines"\n'
+
+
+def test_kg_query_on_a_store_runs_without_rdflib(extract, tmp_path):
+    """A query on a store is answered and written out in pyoxigraph's terms: rdflib, whose
+    import was most of the command's start-up, is not imported at all (nor rich, but for a table)."""
+    import subprocess
+
+    from kg.store import Store
+
+    with Store.open(tmp_path / "store") as store:
+        store.ingest(extract(TEXT, name="andes.txt"))
+    code = ("import sys\nfrom kg.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'rdflib', 'rich'}), file=sys.stderr)")
+    for fmt in ("csv", "json", "tsv"):
+        done = subprocess.run([sys.executable, "-c", code, "query", "partners-of", "--store", str(tmp_path / "store"),
+                               "--param", "entity=Chile", "-f", fmt], capture_output=True, text=True, check=True)
+        assert "Andean Technology Transfer Center" in done.stdout
+        assert done.stderr.strip().splitlines()[-1] == "[]", fmt
+    misspelt = subprocess.run([sys.executable, "-c", code, "query", "partners-of", "--store", str(tmp_path / "store"),
+                               "--param", "entity=Chlie"], capture_output=True, text=True)
+    assert "no entity is called 'Chlie'; did you mean 'Chile'?" in misspelt.stderr

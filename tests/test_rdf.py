@@ -46,3 +46,34 @@ def test_turtle_round_trip(extract, tmp_path):
     parsed = Graph().parse(path)
     assert len(parsed) == len(graph)
     assert isinstance(next(iter(parsed.subjects(RDF.type, COOP.Country))), URIRef)
+
+
+def test_ntriples_written_from_an_extraction_are_those_of_its_triples():
+    from kg.model import Document, Entity, Evidence, Extraction, Figure, Relation
+    from kg.rdf import document_ntriples, document_statements, nt_term
+
+    said = 'The "Talvesta Water Agency" and Norland\nagreed: a back\\slash too.'
+    document = Document(name="notes/talvesta é.txt", path="notes/talvesta é.txt", text=said,
+                        sha256="ab" * 32, title="Talvesta \"water\"", source="Norland Wire", date="2024-05-02")
+    entities = {
+        "organization/talvesta-water-agency": Entity(
+            "organization/talvesta-water-agency", "GovernmentAgency", "Talvesta Water Agency",
+            aliases={"TWA", "the Agency"}, attributes={"acronym": "TWA", "wikidata": "Q1"}),
+        "country/NL": Entity("country/NL", "Country", "Norland",
+                             attributes={"isoCode": "NL", "isoAlpha3": "NLD", "geonames": "123"}),
+        "event/third-norland-forum": Entity(
+            "event/third-norland-forum", "Event", "Third Norland Forum",
+            attributes={"edition": "third", "date": "2024-05"}),
+        "event/forum-12": Entity("event/forum-12", "Event", "Forum 12", attributes={"edition": "12th", "date": "May"}),
+    }
+    evidence = Evidence(sentence=said, start=0, end=len(said), rule="agreement", confidence=0.8)
+    relations = [Relation("organization/talvesta-water-agency", "cooperatesWith", "country/NL", evidence),
+                 Relation("organization/talvesta-water-agency", "cooperatesWith", "country/NL", evidence),
+                 Relation("country/NL", "participatesIn", "event/third-norland-forum",
+                          Evidence(said, 3, 9, "participation", 1 / 3))]
+    figures = [Figure("organization/talvesta-water-agency", 1400.0, "members", "over", "2023", evidence),
+               Figure("country/NL", 2.5e-7, "wells", None, None, evidence)]
+    extraction = Extraction(document, entities, relations, figures)
+    expected = "".join(f"{' '.join(nt_term(t) for t in triple)} .\n" for triple in document_statements(extraction))
+    assert document_ntriples(extraction) == expected  # the same lines in the same order, each once
+    assert expected.count(" .\n") == len(set(document_statements(extraction)))

@@ -255,7 +255,6 @@ def test_the_reference_graph_is_made_anew_when_pycountry_changes(nlp, tmp_path, 
     with Store.open(tmp_path / "db") as store:
         kg.build([folder], store=store)
         monkeypatch.setattr("kg.reference.pycountry_version", lambda: "99.1.1")
-        monkeypatch.setattr("kg.store.pycountry_version", lambda: "99.1.1")
         write(folder, "b.txt", "Chile signed a cooperation agreement with Peru.\n")
         kg.build([folder], store=store)
         versions = {str(o) for s, p, o, g in store.quads() if g == ISO_3166_2 and p == OWL.versionInfo}

@@ -171,3 +171,33 @@ def test_verb_frames_from_the_rule_file(nlp, text, expected):
     doc = nlp(text)
     proposed = nlp.get_pipe("coop_relations").rule_relations(doc, list(doc.spans[SPAN_KEY]))
     assert expected in {(r.subject.text, r.predicate, r.object.text) for r in proposed}
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_names_within_a_stretch_are_those_a_pass_over_all_names_finds(seed):
+    """kg.nlp.candidates.SpanIndex finds by bisection what a pass over every name of the text
+    would find, in the same order: spans in the text's order (as the recogniser gives them),
+    shuffled, nested or overlapping."""
+    import random
+
+    import spacy
+    from spacy.tokens import Span
+
+    from kg.nlp.candidates import SpanIndex
+
+    rng = random.Random(seed)
+    doc = spacy.blank("en")(" ".join(f"word{i}" for i in range(120)))
+    if seed < 3:  # apart, in order
+        starts = sorted(rng.sample(range(0, 120, 4), 15))
+        spans = [Span(doc, s, s + rng.randint(1, 3), label="Country") for s in starts]
+    else:  # any order, some inside or across others
+        spans = [Span(doc, s, min(120, s + rng.randint(1, 8)), label="Country")
+                 for s in (rng.randrange(120) for _ in range(25))]
+    index = SpanIndex(spans)
+    assert list(index) == spans
+    for _ in range(200):
+        start = rng.randrange(121)
+        end = rng.randrange(start, 121)
+        assert index.within(start, end) == [s for s in spans if start <= s.start and s.end <= end]
+        count = rng.randint(1, 6)
+        assert index.ending_by(start, count) == [s for s in spans if s.end <= start][-count:]

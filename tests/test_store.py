@@ -69,16 +69,16 @@ def test_a_batch_says_for_each_document_what_one_by_one_would(store, extract):
 
 
 def test_a_batch_lands_whole_or_not_at_all(store, extract, monkeypatch):
-    import kg.store
+    import kg.rdf
 
-    made = kg.store.document_statements
-    broken = (CHILE, RDF.type, URIRef("https://w3id.org/coop-kg/id/not an IRI"))
+    made = kg.rdf.document_ntriples
+    broken = f"<{CHILE}> <{RDF.type}> <https://w3id.org/coop-kg/id/not an IRI> .\n"
 
     def statements(extraction):  # the last document of the batch cannot be written
         found = made(extraction)
-        return found + [broken] if extraction.document.name == "four.txt" else found
+        return found + broken if extraction.document.name == "four.txt" else found
 
-    monkeypatch.setattr(kg.store, "document_statements", statements)
+    monkeypatch.setattr(kg.rdf, "document_ntriples", statements)
     before = set(map(str, store.oxigraph))
     batch = [extract(TWO_CHANGED, name="two.txt"),
              extract("Ghana signed a cooperation agreement with Denmark.\n", name="three.txt"),

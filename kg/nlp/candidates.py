@@ -14,6 +14,7 @@ strings: the model (kg.nlp.learned) keeps one weight per string and predicate.
 from __future__ import annotations
 
 import json
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -83,15 +84,16 @@ def candidates(doc: Doc, spans: list[Span], rule_pairs: dict[tuple[int, int, int
     sentence that refers back to it ("the forum", "the company", "it", "she").
     `rule_pairs` maps (subject start, end, object start, end) to rule names."""
     by_bounds = {(s.start, s.end): s for s in spans}
+    index = SpanIndex(spans)
     # key -> (subject, object, the spans the features are read from, evidence, extra features)
     pairs: dict[tuple[int, int, int, int], tuple[Span, Span, Span, Span, Span, tuple[str, ...]]] = {}
     for sent in doc.sents:
-        inside = [s for s in spans if sent.start <= s.start and s.end <= sent.end]
+        inside = index.within(sent.start, sent.end)
         for a in inside:
             for b in inside:
                 if (a.end <= b.start or b.end <= a.start) and max(a.start, b.start) - min(a.end, b.end) <= MAX_PAIR_DISTANCE:
                     pairs[(a.start, a.end, b.start, b.end)] = (a, b, a, b, sent, ())
-        for anaphor, referent, how in _anaphors(doc, sent, spans, inside):
+        for anaphor, referent, how in _anaphors(doc, sent, index, inside):
             for other in inside:
                 if other.start <= anaphor.start < other.end or referent == other:
                     continue
@@ -119,9 +121,37 @@ def candidates(doc: Doc, spans: list[Span], rule_pairs: dict[tuple[int, int, int
         predicates = allowed(a.label_, b.label_) if a.label_ and b.label_ else tuple(
             sorted({rule.split("/")[0] for rule in rule_pairs.get(key, ())}))
         if predicates:
-            found = features(doc, fa, fb, rule_pairs.get(key, set()), spans, a.label_, b.label_)
+            found = features(doc, fa, fb, rule_pairs.get(key, set()), index, a.label_, b.label_)
             result.append(Candidate(a, b, tuple(found) + extra, predicates, evidence))
     return result
+
+
+class SpanIndex(list):
+    """Spans in the order given, with the names within any stretch of the text found by
+    bisection: taking them from the whole list for every sentence and every pair made a
+    document's cost grow with the square of its length."""
+
+    def __init__(self, spans) -> None:
+        super().__init__(spans)
+        self._by_start = sorted(range(len(self)), key=lambda k: self[k].start)
+        self._starts = [self[k].start for k in self._by_start]
+        ends = [span.end for span in self]
+        # in the text's order, none inside another (as the recogniser gives them): the spans
+        # that end before a token are the first so many
+        self._ends = ends if self._by_start == list(range(len(self))) and ends == sorted(ends) else None
+
+    def ending_by(self, start: int, count: int) -> list[Span]:
+        """The last `count` spans (in the order given) that end at or before token `start`."""
+        if self._ends is None:
+            return [s for s in self if s.end <= start][-count:]
+        last = bisect_left(self._ends, start + 1)
+        return self[max(0, last - count):last]
+
+    def within(self, start: int, end: int) -> list[Span]:
+        """The spans that lie within tokens [start, end), in the order given."""
+        first, last = bisect_left(self._starts, start), bisect_left(self._starts, end)
+        found = sorted(k for k in self._by_start[first:last] if self[k].end <= end)
+        return [self[k] for k in found]
 
 
 def _named_inside(doc: Doc, spans: list[Span]) -> list[tuple[Span, Span, Span, str]]:
@@ -206,7 +236,8 @@ def _anaphors(doc: Doc, sent: Span, spans: list[Span], inside: list[Span]) -> li
     name, how). "the forum": the latest name with that head noun, else of that class; "he",
     "her": the latest person; "it", "its": the latest name that is no person or place."""
     named = {i for s in inside for i in range(s.start, s.end)}
-    before = [s for s in spans if s.end <= sent.start][-LOOK_BACK:]
+    before = spans.ending_by(sent.start, LOOK_BACK) if isinstance(spans, SpanIndex) else [
+        s for s in spans if s.end <= sent.start][-LOOK_BACK:]
     found = []
     for token in sent:
         if token.i in named:
@@ -250,7 +281,8 @@ def features(doc: Doc, a: Span, b: Span, rules: set[str] = frozenset(), spans: l
         out.append("rule-any")
     gap = len(between)
     out.append(f"gap={_bucket(gap)}")
-    inside = [s for s in spans if first.end <= s.start and s.end <= second.start]
+    inside = spans.within(first.end, second.start) if isinstance(spans, SpanIndex) else [
+        s for s in spans if first.end <= s.start and s.end <= second.start]
     out.append(f"names-between={min(len(inside), 3)}")
     # a post or a place belongs to the nearest name of the right kind: another name of the
     # subject's or the object's class in between speaks against the pair

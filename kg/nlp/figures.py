@@ -7,6 +7,7 @@ counting "members", qualifier "more than", as of "2023". "held in Tamale on Nove
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 
 from spacy.language import Language
@@ -64,7 +65,10 @@ class FigureExtractor:
         at = {i: s for s in spans for i in range(s.start, s.end)}
         qualifier_at = {end: doc[start:end].text.lower() for _, start, end in self.qualifiers(doc)}
         figures = []
-        for ent in doc.ents:
+        ents = list(doc.ents)
+        dates = [ent for ent in ents if ent.label_ == "DATE"]  # in order: a sentence's found by bisection
+        date_starts = [ent.start for ent in dates]
+        for ent in ents:
             if ent.label_ not in {"CARDINAL", "QUANTITY", "MONEY"} or any(i in at for i in range(ent.start, ent.end)):
                 continue
             number = [t for t in ent if t.like_num or t.lower_ in _SCALE or t.lower_ in _NUMBER_WORDS]
@@ -78,7 +82,7 @@ class FigureExtractor:
             owner = self._owner(counted, at)
             if owner is None:
                 continue
-            figures.append(FigureCandidate(owner, value, _noun_phrase(counted), qualifier, _as_of(ent.sent), ent.sent))
+            figures.append(FigureCandidate(owner, value, _noun_phrase(counted), qualifier, _as_of(ent.sent, dates, date_starts), ent.sent))
         doc._.coop_figures = figures
         doc._.coop_dates = list(self._event_dates(doc, at))
         return doc
@@ -174,13 +178,18 @@ def _inner_qualifier(ent: Span) -> str | None:
     return next((q for q in QUALIFIERS if text.startswith(q + " ")), None)
 
 
-def _as_of(sent: Span) -> str | None:
-    """The date a figure is reported for: "As of May 2022", "By 2021", else a date in the sentence."""
+def _as_of(sent: Span, dates: list[Span], starts: list[int]) -> str | None:
+    """The date a figure is reported for: "As of May 2022", "By 2021", else a date in the
+    sentence; `dates` are the document's DATE entities in order, `starts` their first tokens
+    (Span.ents would read all of the document's entities again for every figure)."""
     match = re.search(r"\b(?:as of|by|in|since)\s+((?:[A-Z][a-z]+\s+)?(?:\d{1,2},\s+)?(?:1[89]|20)\d\d)", sent.text)
     if match:
         return parse_date(match.group(1))
-    for ent in sent.ents:
-        if ent.label_ == "DATE":
+    for k in range(bisect_left(starts, sent.start), len(dates)):
+        ent = dates[k]
+        if ent.start >= sent.end:
+            break
+        if ent.end <= sent.end:
             iso = parse_date(ent.text)
             if iso:
                 return iso

@@ -1,0 +1,33 @@
+"""The namespaces of the graph as plain strings: what a query on the store needs, without
+rdflib (importing it took most of a `kg query --store` command's start-up). kg.namespace makes
+its rdflib Namespaces from these."""
+from __future__ import annotations
+
+ONTOLOGY_IRI = "https://w3id.org/coop-kg/ontology"
+
+# coop-kg's own and the vocabularies it writes with
+PREFIX_IRIS = {
+    "coop": ONTOLOGY_IRI + "#",
+    "id": "https://w3id.org/coop-kg/id/",
+    "schema": "https://schema.org/",
+    "org": "http://www.w3.org/ns/org#",
+    "wd": "http://www.wikidata.org/entity/",
+}
+
+# the W3C vocabularies every query may use too
+COMMON_PREFIX_IRIS = {
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "prov": "http://www.w3.org/ns/prov#",
+}
+
+
+def sparql_prefixes() -> dict[str, str]:
+    """The prefixes a query may use without declaring them (the same as with rdflib)."""
+    return {**COMMON_PREFIX_IRIS, **PREFIX_IRIS}
+
+
+__all__ = ["ONTOLOGY_IRI", "PREFIX_IRIS", "COMMON_PREFIX_IRIS", "sparql_prefixes"]
