@@ -68,6 +68,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
+from .sparql import position_in_user_text, syntax_error_message
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 RESULT_TYPES = {  # media type -> (short name, pyoxigraph format name)
@@ -317,7 +319,7 @@ def _run_query(store, text: str, accept: str, requested: str | None, limits: Lim
             update = _is_update(text)
         if update:
             raise QueryRefused(HTTPStatus.FORBIDDEN, "this endpoint is read-only: updates are refused") from None
-        raise QueryRefused(HTTPStatus.BAD_REQUEST, _syntax_error(str(err))) from None
+        raise QueryRefused(HTTPStatus.BAD_REQUEST, syntax_error_message(str(err))) from None
     graph = isinstance(answer, ox.QueryTriples)
     media, format_name = negotiate("CONSTRUCT" if graph else "SELECT", accept, requested)
     buffer = _CappedBuffer(limits.max_result_bytes)
@@ -329,46 +331,6 @@ def _run_query(store, text: str, accept: str, requested: str | None, limits: Lim
     except OverflowError as err:
         raise QueryRefused(HTTPStatus.INTERNAL_SERVER_ERROR, str(err)) from None
     return media, bytes(buffer.data)
-
-
-_OXIGRAPH_POSITION = re.compile(r"^error at (\d+):(\d+): ")
-_POSITION = re.compile(r"at line (\d+), column (\d+)")
-_CHARACTER_RANGES = re.compile(r",? \[[^\[\]]*\.\.=[^\[\]]*\]")
-
-
-def _syntax_error(message: str) -> str:
-    """Oxigraph's "error at 3:14: expected ..." said as rdflib's errors are said here: "SPARQL
-    syntax error at line 3, column 14: expected ..." (columns in characters, from 1)."""
-    message = " ".join(message.split())  # one line
-    if match := _OXIGRAPH_POSITION.match(message):
-        # the ranges of characters a name may hold are listed in full: noise to a reader
-        detail = _CHARACTER_RANGES.sub("", message[match.end():])
-        return f"SPARQL syntax error at line {match[1]}, column {match[2]}: {detail}"
-    return f"SPARQL syntax error: {message}"
-
-
-def position_in_user_text(message: str, written: str, sent: str) -> str:
-    """An error message about `sent` (the query as run: `written` with a block of text inserted,
-    the VALUES that binds parameters) with its line and column moved back into `written`, the
-    text the user sees; a position inside the inserted block is given as where it was inserted."""
-    match = _POSITION.search(message)
-    extra = len(sent) - len(written)
-    if match is None or extra <= 0:
-        return message
-    line, column = int(match[1]), int(match[2])
-    lines = sent.split("\n")
-    offset = sum(len(text) + 1 for text in lines[:line - 1]) + column - 1
-    # where the block begins: the texts agree before it and after it
-    inserted = min(len(os.path.commonprefix([written, sent])),
-                   len(written) - len(os.path.commonprefix([written[::-1], sent[::-1]])))
-    if offset >= inserted + extra:
-        offset -= extra
-    elif offset > inserted:
-        offset = inserted
-    before = written[:offset]
-    line = before.count("\n") + 1
-    column = offset - (before.rfind("\n") + 1) + 1
-    return f"{message[:match.start()]}at line {line}, column {column}{message[match.end():]}"
 
 
 def _is_update(text: str) -> bool:

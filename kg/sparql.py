@@ -9,6 +9,7 @@ project (cooperation-between's ?a and ?b); a remote endpoint takes text alone an
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -233,7 +234,8 @@ def answer_oxigraph(store, sparql: str, bindings: dict | None = None, name: str 
     try:
         answer = store.query(text, prefixes=sparql_prefixes(), use_default_graph_as_union=union)
     except SyntaxError as err:
-        raise QueryError(f"{name}: invalid SPARQL: {err}") from err
+        # said at its place in the text the user wrote, not in the text with parameters bound
+        raise QueryError(f"{name}: {position_in_user_text(syntax_error_message(str(err)), sparql, text)}") from err
     if isinstance(answer, ox.QueryBoolean):
         return Answer("ASK", boolean=bool(answer))
     if isinstance(answer, ox.QuerySolutions):
@@ -300,3 +302,43 @@ def _first_line(err: Exception) -> str:
 __all__ = ["QueryError", "RemoteCallRefused", "to_oxigraph", "to_rdflib", "bind_value", "check_bindings", "valid_iri", "with_values",
            "query_variables", "mentions_service", "remote_calls", "refuse_remote_calls", "run_oxigraph",
            "answer_oxigraph", "Answer"]
+
+
+_OXIGRAPH_POSITION = re.compile(r"^error at (\d+):(\d+): ")
+_POSITION = re.compile(r"at line (\d+), column (\d+)")
+_CHARACTER_RANGES = re.compile(r",? \[[^\[\]]*\.\.=[^\[\]]*\]")
+
+
+def syntax_error_message(message: str) -> str:
+    """Oxigraph's "error at 3:14: expected ..." said as rdflib's errors are said here: "SPARQL
+    syntax error at line 3, column 14: expected ..." (columns in characters, from 1)."""
+    message = " ".join(message.split())  # one line
+    if match := _OXIGRAPH_POSITION.match(message):
+        # the ranges of characters a name may hold are listed in full: noise to a reader
+        detail = _CHARACTER_RANGES.sub("", message[match.end():])
+        return f"SPARQL syntax error at line {match[1]}, column {match[2]}: {detail}"
+    return f"SPARQL syntax error: {message}"
+
+
+def position_in_user_text(message: str, written: str, sent: str) -> str:
+    """An error message about `sent` (the query as run: `written` with a block of text inserted,
+    the VALUES that binds parameters) with its line and column moved back into `written`, the
+    text the user sees; a position inside the inserted block is given as where it was inserted."""
+    match = _POSITION.search(message)
+    extra = len(sent) - len(written)
+    if match is None or extra <= 0:
+        return message
+    line, column = int(match[1]), int(match[2])
+    lines = sent.split("\n")
+    offset = sum(len(text) + 1 for text in lines[:line - 1]) + column - 1
+    # where the block begins: the texts agree before it and after it
+    inserted = min(len(os.path.commonprefix([written, sent])),
+                   len(written) - len(os.path.commonprefix([written[::-1], sent[::-1]])))
+    if offset >= inserted + extra:
+        offset -= extra
+    elif offset > inserted:
+        offset = inserted
+    before = written[:offset]
+    line = before.count("\n") + 1
+    column = offset - (before.rfind("\n") + 1) + 1
+    return f"{message[:match.start()]}at line {line}, column {column}{message[match.end():]}"

@@ -137,9 +137,13 @@ def test_store_parameters_cannot_change_the_query(store, hostile):
         assert "not a valid IRI" in str(error) or "no entity is called" in str(error)
 
 
-def test_store_syntax_error_is_a_query_error(store):
-    with pytest.raises(QueryError, match="invalid SPARQL"):
-        store.query("SELECT ?x WHERE { ?x ?y }")
+@pytest.mark.parametrize("params", [None, {"entity": "Chile"}])
+def test_a_syntax_error_is_placed_in_the_text_the_user_wrote(store, params):
+    # the bound parameter is written into the query as it runs: the position stays the user's,
+    # just past the closing brace, where the triple's object is found missing
+    text = "SELECT ?x WHERE { ?entity ?p ?x . ?x ?y }"
+    with pytest.raises(QueryError, match=rf"^query: SPARQL syntax error at line 1, column {len(text) + 1}: "):
+        kg.query(store, text, params=params)
 
 
 def test_store_persists_and_opens_read_only(tmp_path, extract):
