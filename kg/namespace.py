@@ -12,7 +12,7 @@ import unicodedata
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DefinedNamespace
 
-from .prefixes import ONTOLOGY_IRI, PREFIX_IRIS, sparql_prefixes  # noqa: F401  (part of this module's interface)
+from .prefixes import DOCUMENT_IRI_PREFIX, ONTOLOGY_IRI, PREFIX_IRIS, sparql_prefixes  # noqa: F401  (part of this module's interface)
 
 ID = Namespace(PREFIX_IRIS["id"])
 
@@ -128,7 +128,7 @@ def document_iri(name: str) -> URIRef:
     and replaces itself. Two different names never share an IRI: letters and digits of any
     script, and - . _ ~ /, are kept as they are (Unicode NFC, case kept), every other
     character is percent-encoded, so "東京.txt", "a b.txt" and "A.B.txt" stay apart."""
-    return ID["doc/" + iri_path(name)]
+    return URIRef(DOCUMENT_IRI_PREFIX + iri_path(name))
 
 
 def iri_path(name: str) -> str:

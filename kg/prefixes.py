@@ -14,6 +14,9 @@ PREFIX_IRIS = {
     "wd": "http://www.wikidata.org/entity/",
 }
 
+# every document's IRI, and so its named graph's, starts so (kg.namespace.document_iri)
+DOCUMENT_IRI_PREFIX = PREFIX_IRIS["id"] + "doc/"
+
 # the W3C vocabularies every query may use too
 COMMON_PREFIX_IRIS = {
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
@@ -30,4 +33,4 @@ def sparql_prefixes() -> dict[str, str]:
     return {**COMMON_PREFIX_IRIS, **PREFIX_IRIS}
 
 
-__all__ = ["ONTOLOGY_IRI", "PREFIX_IRIS", "COMMON_PREFIX_IRIS", "sparql_prefixes"]
+__all__ = ["ONTOLOGY_IRI", "PREFIX_IRIS", "DOCUMENT_IRI_PREFIX", "COMMON_PREFIX_IRIS", "sparql_prefixes"]

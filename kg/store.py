@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from .atomic import atomic_write_text
-from .prefixes import COMMON_PREFIX_IRIS, PREFIX_IRIS
+from .prefixes import COMMON_PREFIX_IRIS, DOCUMENT_IRI_PREFIX, PREFIX_IRIS
 from .sparql import Answer, QueryError, answer_oxigraph, bind_value, to_rdflib, valid_iri
 
 # rdflib (and kg.namespace, kg.rdf, kg.export, made of its terms) is imported where a method
@@ -57,8 +57,7 @@ _RDFS = COMMON_PREFIX_IRIS["rdfs"]
 _SKOS = COMMON_PREFIX_IRIS["skos"]
 
 
-# every document graph's IRI starts so (kg.namespace.document_iri)
-_DOCUMENT_GRAPHS = PREFIX_IRIS["id"] + "doc/"
+_DOCUMENT_GRAPHS = DOCUMENT_IRI_PREFIX
 
 
 class StoreError(ValueError):
