@@ -227,6 +227,10 @@ def startup(store: Path, names: list[str], rounds: int) -> list[dict]:
     from kg.prefixes import sparql_prefixes
     from kg.query import canned_queries
 
+    # kg's bytecode written first, as pip writes it when it installs the package: in a development
+    # install under PYTHONDONTWRITEBYTECODE every start would compile kg's modules again
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "kg"), str(ROOT / "queries")],
+                   check=True, stdout=subprocess.DEVNULL)
     rows = []
     for name in names:
         sides = {"raw": [sys.executable, "-c", _RAW_QUERY, str(store), str(canned_queries()[name].path),

@@ -7,7 +7,6 @@ file (0666 less the umask), not the private 0600 of a temporary file."""
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
@@ -42,6 +41,8 @@ def atomic_write_stream(path: Path, write: Callable[[BinaryIO], object]) -> Path
 
 
 def _write(path: Path, write: Callable[[BinaryIO], object]) -> Path:
+    import tempfile  # here, not at the top: a read-only command (`kg query --store`) writes nothing
+
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:

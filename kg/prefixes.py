@@ -17,6 +17,14 @@ PREFIX_IRIS = {
 # every document's IRI, and so its named graph's, starts so (kg.namespace.document_iri)
 DOCUMENT_IRI_PREFIX = PREFIX_IRIS["id"] + "doc/"
 
+# every graph of facts from reference data rather than from a text starts so (kg.reference)
+REFERENCE_IRI_PREFIX = PREFIX_IRIS["id"] + "reference/"
+
+
+def is_reference_graph(name: object) -> bool:
+    """Whether a graph name (a string, an rdflib or a pyoxigraph node) is a reference graph's."""
+    return str(getattr(name, "value", name)).startswith(REFERENCE_IRI_PREFIX)
+
 # the W3C vocabularies every query may use too
 COMMON_PREFIX_IRIS = {
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
@@ -33,4 +41,4 @@ def sparql_prefixes() -> dict[str, str]:
     return {**COMMON_PREFIX_IRIS, **PREFIX_IRIS}
 
 
-__all__ = ["ONTOLOGY_IRI", "PREFIX_IRIS", "DOCUMENT_IRI_PREFIX", "COMMON_PREFIX_IRIS", "sparql_prefixes"]
+__all__ = ["ONTOLOGY_IRI", "PREFIX_IRIS", "DOCUMENT_IRI_PREFIX", "REFERENCE_IRI_PREFIX", "is_reference_graph", "COMMON_PREFIX_IRIS", "sparql_prefixes"]

@@ -43,13 +43,13 @@ from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS
 
 from .classes import TOP_CLASS, TOP_CLASS_BY_IRI
 from .namespace import COOP, ID, SCHEMA, entity_iri, slug
+from .prefixes import is_reference_graph  # noqa: F401  (part of this module's interface)
 from .text import ORDINAL_WORDS
 
 ISO_3166_2 = ID["reference/iso-3166-2"]
 EDITIONS = ID["reference/editions"]
 REFERENCE_GRAPHS = (ISO_3166_2, EDITIONS)
 # every reference graph's IRI starts so
-REFERENCE_PREFIX = str(ID["reference/"])
 _ISO_STANDARD = URIRef("https://www.iso.org/standard/72483.html")  # ISO 3166-2:2020
 # "10th", "2019", "Third" in front of a name: its edition (kg.nlp.names reads them the same way)
 _EDITION_WORD = re.compile(r"(\d{1,3}(st|nd|rd|th)|\d{4}|" + "|".join(ORDINAL_WORDS) + r")\s+(?P<series>\S.*)",
@@ -271,10 +271,6 @@ def _edition_facts(entity: URIRef, cls: URIRef, label: str) -> list[tuple]:
     if series_iri == entity:
         return []
     return _fact(EDITIONS, entity, COOP.partOf, series_iri) + _listed(EDITIONS, series_iri, getattr(COOP, top), series)
-
-
-def is_reference_graph(name: object) -> bool:
-    return str(name).startswith(REFERENCE_PREFIX)
 
 
 __all__ = ["ISO_3166_2", "EDITIONS", "REFERENCE_GRAPHS", "Inputs", "inputs_of", "inputs_of_graph", "reference_graphs",
