@@ -45,3 +45,23 @@ def test_jsonld_is_compact_and_self_contained(graph, tmp_path):
     data = json.loads(write_graph(graph, tmp_path / "g.jsonld").read_text())
     assert isinstance(data["@context"], dict)
     assert "cooperatesWith" in json.dumps(data) and str(COOP.cooperatesWith) not in json.dumps(data)
+
+
+@pytest.mark.parametrize("suffix", [".ttl", ".nt", ".nq", ".trig"])
+def test_exporting_a_store_through_oxigraph_imports_no_rdflib(extract, tmp_path, suffix):
+    """`kg export --store` in a format Oxigraph writes runs without rdflib (its import was a
+    good part of the command's time) and writes what the store holds."""
+    import subprocess
+    import sys
+
+    from kg.store import Store
+
+    with Store.open(tmp_path / "store") as store:
+        store.ingest(extract("The Talvesta Water Agency signed an agreement with Norway.", name="water.txt"))
+    code = ("import sys\nfrom kg.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'rdflib', 'pydantic'}), file=sys.stderr)")
+    output = tmp_path / f"out{suffix}"
+    done = subprocess.run([sys.executable, "-c", code, "export", "--store", str(tmp_path / "store"), "--output", str(output)],
+                          capture_output=True, text=True, check=True)
+    assert done.stderr.strip().splitlines()[-1] == "[]"
+    assert "Talvesta Water Agency" in output.read_text(encoding="utf-8")
