@@ -41,6 +41,13 @@ class _Console:
         self._options = options
         self._console = None
 
+    def line(self, text: str) -> None:
+        """One line of plain text: no markup read in it (a file name may hold "[red]"), a control
+        character shown escaped (a newline in a file name cannot make a line of its own), and
+        rich not imported for it (a good part of a short command's time)."""
+        stream = sys.stderr if self._options.get("stderr") else sys.stdout
+        stream.write("".join(c if c.isprintable() else repr(c)[1:-1] for c in text) + "\n")
+
     def __getattr__(self, name: str):
         if self._console is None:
             from rich.console import Console
@@ -306,7 +313,7 @@ def export(
             write_graph(load_graph(graph), output)
     except (ExportError, GraphLoadError, kg.StoreError, OSError) as error:
         _fail(error)
-    out.print(f"written: {output}", highlight=False)
+    out.line(f"written: {output}")
 
 
 @app.command()
@@ -409,7 +416,7 @@ def viz(
         write_html(_load(graph, store), output)
     except OSError as error:
         _fail(error, 1)
-    out.print(f"written: {output}", highlight=False)
+    out.line(f"written: {output}")
 
 
 

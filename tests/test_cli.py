@@ -145,3 +145,14 @@ def test_pages_and_networks_are_written_from_a_store(graph_and_store, tmp_path, 
 def test_a_graph_command_needs_files_or_a_store(command):
     result = runner.invoke(app, command)
     assert result.exit_code == 2 and "--store" in result.output
+
+
+@pytest.mark.parametrize("name", ["a\nwritten: forged.ttl", "[red]plain[/red].ttl", "東京.ttl"])
+def test_the_written_line_shows_a_file_name_as_it_is_and_on_one_line(tmp_path, name):
+    source = tmp_path / "in.ttl"
+    source.write_text("<https://example.org/a> <https://example.org/b> <https://example.org/c> .\n", encoding="utf-8")
+    result = runner.invoke(app, ["export", "--graph", str(source), "--output", str(tmp_path / name)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / name).is_file()
+    assert result.stdout.count("\n") == 1 and result.stdout.startswith("written: ")
+    assert name.replace("\n", "\\n") in result.stdout
