@@ -582,10 +582,23 @@ def _inputs_of(graphs: Iterable[str | list[tuple]]) -> Inputs:
             if not isinstance(graph, str):
                 yield from graph
             elif "isoCode>" in graph or "edition>" in graph:
-                for triple in ox.parse(graph, format=ox.RdfFormat.N_TRIPLES):
+                for triple in ox.parse(_input_lines(graph), format=ox.RdfFormat.N_TRIPLES):
                     if triple.predicate.value in wanted:
                         yield to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)
     return inputs_of(triples())
+
+
+_ISO_CODE = f" <{PREFIX_IRIS['coop']}isoCode> "
+_EDITION = f" <{PREFIX_IRIS['coop']}edition> "
+
+
+def _input_lines(text: str) -> str:
+    """The lines of a document's N-Triples that inputs_of may read: every coop:isoCode, and
+    every line of an entity with a coop:edition. Parsing the whole text into rdflib terms for
+    them was a sixth of a build's store writes."""
+    lines = text.splitlines(keepends=True)
+    numbered = {line.partition(" ")[0] for line in lines if _EDITION in line}
+    return "".join(line for line in lines if _ISO_CODE in line or line.partition(" ")[0] in numbered)
 
 
 def _ntriples(triples: Iterable[tuple]) -> str:
