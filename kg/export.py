@@ -78,7 +78,36 @@ def serialize(graph: Graph | Dataset, fmt: str) -> bytes:
     if fmt == "json-ld":
         return graph.serialize(format="json-ld", context=jsonld_context(), auto_compact=True,
                                encoding="utf-8")
+    if fmt in _SORTED_BY_OXIGRAPH:
+        written = _sorted_by_oxigraph(graph, fmt)
+        if written is not None:
+            return written
     return graph.serialize(format=fmt, encoding="utf-8")
+
+
+# Turtle and N-Triples of an rdflib graph are written by Oxigraph: rdflib's Turtle serialiser
+# was 6% of a build's time, Oxigraph's a fifth of that
+_SORTED_BY_OXIGRAPH = {"turtle": "TURTLE", "nt": "N_TRIPLES"}
+# "id:" left out: Turtle would escape the slashes of every entity IRI's local name (id:place\/x)
+_TURTLE_PREFIXES = {prefix: iri for prefix, iri in sparql_prefixes().items() if prefix != "id"}
+
+
+def _sorted_by_oxigraph(graph: Graph, fmt: str) -> bytes | None:
+    """`graph` in Turtle or N-Triples, written by Oxigraph from its triples in sorted order, so
+    that each subject's statements stand together and the file is the same for the same graph;
+    None for a graph Oxigraph will not write (an IRI rdflib accepted and N-Triples does not),
+    which rdflib's serialiser writes then."""
+    import pyoxigraph as ox
+
+    from .rdf import ntriples
+
+    lines = sorted(set(ntriples(graph).splitlines(keepends=True)))
+    try:
+        return ox.serialize(ox.parse("".join(lines), format=ox.RdfFormat.N_TRIPLES),
+                            format=getattr(ox.RdfFormat, _SORTED_BY_OXIGRAPH[fmt]),
+                            prefixes=_TURTLE_PREFIXES if fmt == "turtle" else None)
+    except SyntaxError:
+        return None
 
 
 def write_graph(graph: Graph, path: Path | str, fmt: str | None = None) -> Path:

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from decimal import Decimal
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, PROV, RDF, RDFS, SKOS, XSD
 
 from .model import Extraction
@@ -251,12 +251,25 @@ def _nt_integer(number: int) -> str:
 
 
 def nt_term(term) -> str:
-    """An rdflib IRI or literal in N-Triples syntax (documents make no blank nodes)."""
+    """An rdflib IRI, literal or blank node in N-Triples syntax."""
     if isinstance(term, Literal):
         return _nt_literal(term)
     if isinstance(term, URIRef):
         return f"<{term}>"
-    raise TypeError(f"not a term a document graph holds: {term!r}")
+    if isinstance(term, BNode):  # documents make none; a graph file read in may have them
+        return f"_:{term}"
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
+def ntriples(triples: Iterable[tuple]) -> str:
+    """rdflib triples as N-Triples lines, written here: rdflib's serializer took longer than a
+    store takes to load them."""
+    cache: dict = {}  # an entity recurs in many triples: written once
+    lines = []
+    for triple in triples:
+        s, p, o = (cache.get(term) or cache.setdefault(term, nt_term(term)) for term in triple)
+        lines.append(f"{s} {p} {o} .\n")
+    return "".join(lines)
 
 
 def _nt_literal(term: Literal) -> str:
@@ -298,4 +311,4 @@ def merge(graphs: Iterable[Graph]) -> Graph:
     return merged
 
 
-__all__ = ["new_graph", "bind_prefixes", "document_triples", "document_statements", "document_ntriples", "nt_term", "add_extraction", "merge", "ID"]
+__all__ = ["new_graph", "bind_prefixes", "document_triples", "document_statements", "document_ntriples", "nt_term", "ntriples", "add_extraction", "merge", "ID"]

@@ -225,6 +225,7 @@ class Store:
             return
         if self.read_only:
             raise StoreError(f"{self.path}: opened read-only")
+        from .rdf import ntriples
         from .reference import reference_graphs
 
         graphs = {name: triples if isinstance(triples, str) else list(triples) for name, triples in graphs.items()}
@@ -236,7 +237,7 @@ class Store:
         else:  # nothing lost: the reference facts of the new entities join the others
             current = reference_graphs(added)
         graphs.update({str(name): triples for name, triples in current.items()})
-        data = {name: triples if isinstance(triples, str) else _ntriples(triples) for name, triples in graphs.items()}
+        data = {name: triples if isinstance(triples, str) else ntriples(triples) for name, triples in graphs.items()}
         size = 2 * sum(len(text) for text in data.values())
         with self._writing():
             if replacing:  # taking out and putting in: only a SPARQL Update does both at once
@@ -363,6 +364,7 @@ class Store:
     def remove_all(self, docs: list[str | URIRef]) -> list[URIRef]:
         """Take documents out in one transaction: all of them, or none when one is not in the
         store (the error names it); returns their IRIs."""
+        from .rdf import ntriples
         from .reference import reference_graphs
 
         if self.read_only:
@@ -378,7 +380,7 @@ class Store:
             current = reference_graphs(self._stored_inputs(excluding={target.value for target in targets}))
             targets += self._reference_graph_names()
         inserted = "".join(f"GRAPH <{name}> {{\n{text}}}\n{text}" for name, text in
-                           ((name, _ntriples(triples)) for name, triples in current.items()))
+                           ((name, ntriples(triples)) for name, triples in current.items()))
         with self._writing():
             self._store.update(" ;\n".join(f"{_forget(target)} ;\nDROP GRAPH {target}" for target in targets)
                                + (f" ;\nINSERT DATA {{\n{inserted}}}" if inserted else ""))
@@ -599,19 +601,6 @@ def _input_lines(text: str) -> str:
     lines = text.splitlines(keepends=True)
     numbered = {line.partition(" ")[0] for line in lines if _EDITION in line}
     return "".join(line for line in lines if _ISO_CODE in line or line.partition(" ")[0] in numbered)
-
-
-def _ntriples(triples: Iterable[tuple]) -> str:
-    """rdflib triples as N-Triples lines (also the triples of a SPARQL INSERT DATA), written
-    here: rdflib's serializer took longer than the store takes to load them."""
-    from .rdf import nt_term
-
-    cache: dict = {}  # an entity recurs in many triples: written once
-    lines = []
-    for triple in triples:
-        s, p, o = (cache.get(term) or cache.setdefault(term, nt_term(term)) for term in triple)
-        lines.append(f"{s} {p} {o} .\n")
-    return "".join(lines)
 
 
 def _forget(graph: ox.NamedNode) -> str:

@@ -272,7 +272,7 @@ def features(doc: Doc, a: Span, b: Span, rules: set[str] = frozenset(), spans: l
     types = f"{ta}>{tb}"
     first, second = (a, b) if a.start < b.start else (b, a)
     order = "sf" if first is a else "of"  # subject first / object first
-    between = doc[first.end:second.start]
+    between = list(doc[first.end:second.start])  # made once: a cross-sentence pair's can be long
     out = [f"types={types}", f"fine={label_a}>{label_b}", f"order={order}", f"types|order={types}|{order}"]
     if a.sent.start != b.sent.start:
         out.append("cross-sentence")
@@ -289,9 +289,12 @@ def features(doc: Doc, a: Span, b: Span, rules: set[str] = frozenset(), spans: l
     for role, label in (("subject", label_a), ("object", label_b)):
         same = sum(1 for s in inside if TOP_CLASS.get(s.label_) == TOP_CLASS.get(label))
         out.append(f"{role}-class-between={min(same, 2)}|{types}")
-    for mark in (";", ":", "(", ")", "\u2013", "-", "\n"):
-        if any(t.text == mark or (mark == "\n" and t.is_space) for t in between):
-            out.append(f"mark-between={mark.strip() or 'newline'}")
+    texts_between = {t.text for t in between}
+    for mark in (";", ":", "(", ")", "\u2013", "-"):
+        if mark in texts_between:
+            out.append(f"mark-between={mark}")
+    if any(t.is_space for t in between):  # "\n" is a space token
+        out.append("mark-between=newline")
 
     # the words between the two names: their exact run when short, else a bag
     words = [_word(t) for t in between if not t.is_space]
@@ -359,10 +362,10 @@ def _trigger_features(tokens: list[Token], where: str) -> list[str]:
     out = []
     kinds = {"VERB": "verbs", "AUX": "verbs", "NOUN": "nouns", "PROPN": "nouns", "ADP": "preps",
              "CCONJ": "preps", "ADJ": "nouns"}
+    words = [(kind, t.lemma_.lower()) for t in tokens if (kind := kinds.get(t.pos_))]  # read once, not per predicate
     for predicate, lexicon in triggers().items():
-        for t in tokens:
-            kind = kinds.get(t.pos_)
-            if kind and t.lemma_.lower() in lexicon.get(kind, ()):
+        for kind, lemma in words:
+            if lemma in lexicon.get(kind, ()):
                 out.append(f"trigger={predicate}:{kind}:{where}")
                 break
     return out

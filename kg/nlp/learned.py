@@ -7,6 +7,7 @@ that runs the same numpy. tools/train_relations.py trains it; kg/nlp/trained/rel
 """
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from collections import Counter
@@ -31,11 +32,15 @@ class RelationModel:
     about: dict = field(default_factory=dict)
 
     def score(self, predicate: str, features: Iterable[str]) -> float | None:
-        """The probability that the predicate holds, or None for a predicate never trained."""
+        """The probability that the predicate holds, or None for a predicate never trained.
+        `features` given as a set is used as it is (a candidate's are scored for several
+        predicates)."""
         if predicate not in self.bias:
             return None
         weights = self.weights[predicate]
-        z = self.bias[predicate] + sum(weights.get(f, 0.0) for f in set(features))
+        present = features if isinstance(features, (set, frozenset)) else set(features)
+        # fsum: a correctly rounded sum, the same whatever order a set gives the features in
+        z = self.bias[predicate] + math.fsum(map(weights.get, present, itertools.repeat(0.0)))
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
     def to_json(self) -> str:

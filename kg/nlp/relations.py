@@ -440,12 +440,13 @@ class RelationExtractor:
             if token.pos_ not in {"VERB", "AUX"} and token.tag_ not in {"VBN", "VBD", "VBG"}:
                 continue
             lemma = token.lemma_.lower()
-            particles = {c.lower_ for c in token.children if c.dep_ == "prt"}
+            children = list(token.children)  # walked once: each walk makes every child anew
+            particles = {c.lower_ for c in children if c.dep_ == "prt"}
             if lemma in particle_required and particle_required[lemma] not in particles:
                 continue
             # "set up", "take part": a verb with its particle or object
-            keys = {lemma} | {f"{lemma} {c.lower_}" for c in token.children if c.dep_ in {"prt", "dobj"}}
-            passive = any(c.dep_ in {"nsubjpass", "auxpass"} for c in token.children) or (
+            keys = {lemma} | {f"{lemma} {c.lower_}" for c in children if c.dep_ in {"prt", "dobj"}}
+            passive = any(c.dep_ in {"nsubjpass", "auxpass"} for c in children) or (
                 token.tag_ == "VBN" and bool(self.agents_of(token)))
             for frame in frames:
                 if frame.verbs and not keys & frame.verbs:
@@ -809,9 +810,10 @@ def decide(model: RelationModel, doc: Doc, spans: list[Span], rule_found: list[R
     result = []
     for candidate in candidates(doc, spans, by_pair):
         a, b = candidate.subject, candidate.object
+        features = set(candidate.features)  # once for all the predicates the pair may have
         for predicate in candidate.predicates:
             rule = by_fact.get((a.start, a.end, predicate, b.start, b.end))
-            score = model.score(predicate, candidate.features)
+            score = model.score(predicate, features)
             if score is None:  # a relation no training material annotates: the rules alone
                 if rule is not None:
                     result.append(rule)
