@@ -65,3 +65,26 @@ def test_exporting_a_store_through_oxigraph_imports_no_rdflib(extract, tmp_path,
                           capture_output=True, text=True, check=True)
     assert done.stderr.strip().splitlines()[-1] == "[]"
     assert "Talvesta Water Agency" in output.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("suffix", [".ttl", ".nt"])
+def test_the_same_graph_gives_the_same_file_whatever_order_it_was_made_in(graph, tmp_path, suffix):
+    reversed_graph = Graph()
+    for triple in reversed(sorted(graph)):
+        reversed_graph.add(triple)
+    first = write_graph(graph, tmp_path / f"a{suffix}").read_bytes()
+    assert first == write_graph(reversed_graph, tmp_path / f"b{suffix}").read_bytes()
+    lines = [line for line in first.decode().splitlines() if line.startswith("<https://w3id.org/coop-kg/id/country/")]
+    assert lines == sorted(lines)  # subjects in order, each once: its statements stand together
+
+
+@pytest.mark.parametrize("suffix", [".ttl", ".nt"])
+def test_a_graph_with_blank_nodes_is_written(tmp_path, suffix):
+    from rdflib import BNode
+    from rdflib.compare import isomorphic
+
+    graph = Graph()
+    node = BNode()
+    graph.add((ID["country/CL"], COOP.memberOf, node))
+    graph.add((node, RDFS.label, Literal("a group with no name", lang="en")))
+    assert isomorphic(Graph().parse(write_graph(graph, tmp_path / f"blank{suffix}")), graph)
