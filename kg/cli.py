@@ -144,17 +144,16 @@ def build(
 
     from .pipeline import BuildReport, build_store, parallel_extractions
     from .pipeline import build as build_graph
-    from .nlp import ModelNotFound
 
     if engine not in ("local", "dask") or (engine == "dask") != bool(scheduler):
         err.print("[red]error:[/red] --engine is local or dask, and dask needs --scheduler ADDRESS")
         raise typer.Exit(2)
     if engine == "dask":
-        from .distributed import DaskUnavailable, dask_extractions
+        from .distributed import dask_extractions
 
         source = partial(dask_extractions, scheduler=scheduler)
     else:
-        DaskUnavailable, source = ModelNotFound, partial(parallel_extractions, jobs=jobs)
+        source = partial(parallel_extractions, jobs=jobs)
 
     report = BuildReport()
     progress = not quiet and sys.stderr.isatty()
@@ -177,8 +176,10 @@ def build(
         else:
             graph = build_graph(paths, model=model, report=report, progress=progress, source=source,
                                 min_confidence=min_confidence)
-    except (ModelNotFound, DaskUnavailable, kg.StoreError) as error:
-        _fail(error)
+    except Exception as error:
+        if isinstance(error, _build_errors(engine)):
+            _fail(error)
+        raise
     for problem in report.problems:
         err.print(f"[yellow]skipped[/yellow] {problem}", highlight=False)
     if not report.documents and not report.unchanged:
@@ -201,6 +202,19 @@ def build(
             print_summary(graph, report.documents, ", ".join(written))
     if report.problems:
         raise typer.Exit(1)
+
+
+def _build_errors(engine: str) -> tuple[type[Exception], ...]:
+    """The errors of a build that a user can cause or meet, each said in one line; looked up
+    when one is raised, so that a build which parses no text (every document unchanged) never
+    imports spaCy through kg.nlp."""
+    from .nlp import ModelNotFound
+
+    if engine == "dask":
+        from .distributed import DaskUnavailable
+
+        return ModelNotFound, DaskUnavailable, kg.StoreError
+    return ModelNotFound, kg.StoreError
 
 
 def print_store_summary(built, path: Path) -> None:

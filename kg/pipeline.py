@@ -19,13 +19,28 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from . import rdf
 from .ingest import Problem, find_files, iter_documents
 from .model import Document, Extraction
-from .nlp import load_pipeline
 from .query import query, resolve_query, rows
 from .reference import add_reference, is_reference_graph
-from .resolve import extract
 from .store import Store
 
 log = logging.getLogger(__name__)
+
+
+# spaCy (kg.nlp, kg.resolve) is imported when a document is first processed, not with this
+# module: a rebuild that finds every document unchanged needs none of it (its import was half
+# of such a build's time)
+def load_pipeline(model: str | None = None):
+    """kg.nlp.load_pipeline."""
+    from .nlp import load_pipeline as load
+
+    return load(model)
+
+
+def extract(document: Document, doc) -> Extraction:
+    """kg.resolve.extract: the entities, relations and figures of a parsed document."""
+    from .resolve import extract as resolve
+
+    return resolve(document, doc)
 BATCH_SIZE = 16
 # Documents written to a store per transaction (Store.ingest_many): a kill loses at most the
 # batch under way, and one transaction per document cost ~4x what loading at once does.

@@ -309,3 +309,20 @@ def test_workers_end_when_the_build_is_killed(tmp_path):
     while any(os.path.exists(f"/proc/{pid}") for pid in started) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not [pid for pid in started if os.path.exists(f"/proc/{pid}")]
+
+
+def test_a_rebuild_that_finds_every_document_unchanged_never_imports_spacy(tmp_path):
+    """Nothing to parse, nothing to load: spaCy's import was half of such a rebuild's time."""
+    import subprocess
+    import sys
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "water.txt").write_text("The Talvesta Water Agency signed an agreement with Norway.\n", encoding="utf-8")
+    code = ("import sys\nfrom kg.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+            "print('spacy' in sys.modules, file=sys.stderr)")
+    command = [sys.executable, "-c", code, "build", str(corpus), "--store", str(tmp_path / "store")]
+    first = subprocess.run(command, capture_output=True, text=True, check=True)
+    assert "1 added" in first.stdout and first.stderr.strip().splitlines()[-1] == "True"
+    again = subprocess.run(command, capture_output=True, text=True, check=True)
+    assert "1 unchanged" in again.stdout and again.stderr.strip().splitlines()[-1] == "False"
