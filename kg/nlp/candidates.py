@@ -358,17 +358,33 @@ def features(doc: Doc, a: Span, b: Span, rules: set[str] = frozenset(), spans: l
     return out
 
 
-def _trigger_features(tokens: list[Token], where: str) -> list[str]:
-    out = []
-    kinds = {"VERB": "verbs", "AUX": "verbs", "NOUN": "nouns", "PROPN": "nouns", "ADP": "preps",
-             "CCONJ": "preps", "ADJ": "nouns"}
-    words = [(kind, t.lemma_.lower()) for t in tokens if (kind := kinds.get(t.pos_))]  # read once, not per predicate
+_TRIGGER_KINDS = {"VERB": "verbs", "AUX": "verbs", "NOUN": "nouns", "PROPN": "nouns", "ADP": "preps",
+                  "CCONJ": "preps", "ADJ": "nouns"}
+
+
+@lru_cache(maxsize=1)
+def _trigger_index() -> dict[tuple[str, str], tuple[str, ...]]:
+    """(kind, lemma) -> the predicates whose trigger lexicon lists it: one lookup per word
+    instead of one per word and predicate."""
+    index: dict[tuple[str, str], list[str]] = {}
     for predicate, lexicon in triggers().items():
-        for kind, lemma in words:
-            if lemma in lexicon.get(kind, ()):
-                out.append(f"trigger={predicate}:{kind}:{where}")
-                break
-    return out
+        for kind, lemmas in lexicon.items():
+            for lemma in lemmas:
+                index.setdefault((kind, lemma), []).append(predicate)
+    return {key: tuple(predicates) for key, predicates in index.items()}
+
+
+def _trigger_features(tokens: list[Token], where: str) -> list[str]:
+    """For each predicate whose lexicon holds a word of `tokens`, the kind of its first such
+    word (in the lexicons' order of predicates)."""
+    index = _trigger_index()
+    first_kind: dict[str, str] = {}
+    for t in tokens:
+        kind = _TRIGGER_KINDS.get(t.pos_)
+        if kind:
+            for predicate in index.get((kind, t.lemma_.lower()), ()):
+                first_kind.setdefault(predicate, kind)
+    return [f"trigger={predicate}:{first_kind[predicate]}:{where}" for predicate in triggers() if predicate in first_kind]
 
 
 def _path(a: Token, b: Token) -> tuple[list[Token], list[Token], Token | None]:
