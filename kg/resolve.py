@@ -189,8 +189,9 @@ def _add_countries_inside_names(doc: Doc, spans: list[Span], entities: dict[str,
             found.append((first.idx, first.idx + len(first.text)))
     for token in doc:
         found += [(token.idx + a, token.idx + b) for a, b in compound_places(gaz, token.text)]
+    text = doc.text  # made anew from the tokens at every use
     for start, end in found:
-        entry = gaz.country(doc.text[start:end])
+        entry = gaz.country(text[start:end])
         if entry is None:
             continue
         if entry.key not in entities:
@@ -198,7 +199,7 @@ def _add_countries_inside_names(doc: Doc, spans: list[Span], entities: dict[str,
                                          attributes=_gazetteer_attributes(entry))
         sentence = doc.char_span(start, end, alignment_mode="expand")
         entities[entry.key].mentions.append(Mention(
-            text=doc.text[start:end], start=start, end=end, cls=entry.cls,
+            text=text[start:end], start=start, end=end, cls=entry.cls,
             sentence=sentence.sent.text.strip() if sentence is not None else ""))
 
 

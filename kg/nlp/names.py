@@ -956,6 +956,8 @@ def _is_compound_of_known(gaz, core: Span) -> bool:
 def compound_places(gaz, word: str) -> list[tuple[int, int]]:
     """Character offsets of the places in a word made of two or more places joined by hyphens
     ("U.S.-Norland"), or nothing."""
+    if "-" not in word and "\u2013" not in word and "/" not in word:  # most words: asked of every token
+        return []
     parts = [(m.start(), m.end()) for m in re.finditer(r"[^-\u2013/]+", word)]
     if len(parts) < 2 or not all(gaz.lookup(word[a:b]) for a, b in parts):
         return []
