@@ -5,10 +5,10 @@ import sys
 import pytest
 from conftest import ROOT, SHARED, relation_labels
 
-from kg.nlp.candidates import allowed, candidates, domain_and_range, triggers
+from kg.nlp.candidates import DOCUMENT_MODEL, allowed, candidates, document_candidates, domain_and_range, triggers
 from kg.nlp.learned import TRAINED_RELATIONS, RelationModel, fit
 from kg.nlp.names import SPAN_KEY
-from kg.nlp.relations import RelationExtractor
+from kg.nlp.relations import DOCUMENT_THRESHOLD, RelationExtractor, decide
 
 
 def test_domain_and_range_come_from_the_ontology():
@@ -118,7 +118,53 @@ def test_the_score_is_the_confidence_and_the_threshold_is_configurable(nlp, extr
 def test_the_model_ships_as_json():
     model = RelationModel.load(TRAINED_RELATIONS)
     assert model is not None, "kg/nlp/trained/relations is missing: run make train"
-    assert {"heldIn", "memberOf", "locatedIn"} <= set(model.bias)
+    assert {"heldIn", "memberOf", "locatedIn", DOCUMENT_MODEL} <= set(model.bias)
+
+
+# a body named once, a country named three sentences later, no sentence naming both
+ONE_COUNTRY_FAR_AWAY = ("The Talvesta Water Agency opened a new laboratory on Monday. Dr. Mira Holt, its "
+                        "director, spoke to reporters about the rains. Officials said the work would take two "
+                        "years. The drought has hurt farmers across Kenya this year.")
+
+
+def document_pairs(nlp, text):
+    doc = nlp(text)
+    spans = list(doc.spans[SPAN_KEY])
+    return doc, {(c.subject.text, c.object.text): c for c in document_candidates(doc, spans, candidates(doc, spans, {}))}
+
+
+def test_a_country_the_text_names_is_a_document_candidate_with_features_of_its_own(nlp):
+    doc, pairs = document_pairs(nlp, ONE_COUNTRY_FAR_AWAY)
+    candidate = pairs[("Talvesta Water Agency", "Kenya")]
+    assert candidate.predicates == ("locatedIn",)
+    assert {"countries=1", "kind=Organization", "sentences-apart=3", "mentions=1", "country=first"} <= set(candidate.features)
+    assert not any(f.startswith(("path=", "between=", "gap=")) for f in candidate.features)  # no sentence features
+    assert candidate.evidence.text == "The Talvesta Water Agency opened a new laboratory on Monday."
+    assert ("Mira Holt", "Kenya") not in pairs  # a person is no place, body or facility
+
+
+@pytest.mark.parametrize("text", [
+    # five countries: the text is about none of them in particular
+    "The Talvesta Water Agency opened a new laboratory. Delegates came from Kenya, Ghana, Peru, Chile and Japan.",
+    # one sentence names both: a sentence-level candidate already
+    "The Talvesta Water Agency opened a new laboratory in Kenya. Dr. Mira Holt spoke.",
+])
+def test_no_document_candidate(nlp, text):
+    assert document_pairs(nlp, text)[1] == {}
+
+
+@pytest.mark.parametrize("bias, kept", [(3.0, True), (0.0, False)])
+def test_document_candidates_are_kept_from_the_document_threshold(nlp, bias, kept):
+    """A document-level candidate is an ordinary locatedIn, scored by its own model."""
+    doc, _ = document_pairs(nlp, ONE_COUNTRY_FAR_AWAY)
+    model = RelationModel(bias={DOCUMENT_MODEL: bias}, weights={DOCUMENT_MODEL: {}})
+    assert (model.score(DOCUMENT_MODEL, []) >= DOCUMENT_THRESHOLD) == kept
+    found = decide(model, doc, list(doc.spans[SPAN_KEY]), [])
+    located = [r for r in found if (r.subject.text, r.predicate, r.object.text) == ("Talvesta Water Agency", "locatedIn", "Kenya")]
+    assert bool(located) == kept
+    if kept:
+        assert located[0].confidence == round(model.score(DOCUMENT_MODEL, []), 3)
+        assert located[0].evidence.text == "The Talvesta Water Agency opened a new laboratory on Monday."
 
 
 def test_fitting_is_deterministic():

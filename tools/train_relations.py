@@ -13,9 +13,12 @@ only the predicates it annotates:
   to be scored by redocred_eval.py --limit 100): mapped as its SOURCE.md says.
 
 Rules measured precise (on the material the rules were not written from) are kept as they are;
-the model decides the rest. --folds N first prints leave-documents-out cross-validated scores
-on ../shared/dev (each fold's documents scored by a model fitted without them, as `kg eval`
-scores). Deterministic: the same data gives the same bytes.
+the model decides the rest. The document-level locatedIn candidates
+(kg.nlp.candidates.document_candidates) are labelled the same way, from the same material,
+and fitted as a model of their own, stored as `locatedIn@document`. --folds N first prints
+leave-documents-out cross-validated scores on ../shared/dev (each fold's documents scored by a
+model fitted without them, as `kg eval` scores). Deterministic: the same data gives the same
+bytes.
 
     .venv/bin/python tools/train_relations.py [--shared ../shared] [--folds 5] [--output FILE]
 """
@@ -39,7 +42,7 @@ from kg.ingest import iter_documents, normalise_text  # noqa: E402
 from kg.model import Document  # noqa: E402
 from kg.namespace import SYMMETRIC_RELATIONS  # noqa: E402
 from kg.nlp import load_pipeline  # noqa: E402
-from kg.nlp.candidates import PREDICATES, Candidate, candidates  # noqa: E402
+from kg.nlp.candidates import DOCUMENT_MODEL, DOCUMENT_PREDICATE, PREDICATES, Candidate, candidates, document_candidates  # noqa: E402
 from kg.nlp.learned import TRAINED_RELATIONS, RelationModel, fit  # noqa: E402
 from kg.nlp.names import SPAN_KEY, name_text  # noqa: E402
 from kg.nlp.relations import RelationCandidate, decide  # noqa: E402
@@ -69,6 +72,8 @@ class Example:
     rules: list[RelationCandidate]  # what the rules proposed
     candidates: list[Candidate]
     labels: list[dict[str, int]]  # per candidate: predicate -> 1/0 (missing: no example)
+    document_candidates: list[Candidate]  # kg.nlp.candidates.document_candidates
+    document_labels: list[dict[str, int]]
 
 
 def annotated_names(names_by_id: dict[str, set[str]]) -> dict[str, set[str]]:
@@ -108,9 +113,12 @@ def prepare(nlp, source: str, name: str, text: str, document: Document | None, b
     pairs: dict[tuple[int, int, int, int], set[str]] = {}
     for rel in rules:
         pairs.setdefault((rel.subject.start, rel.subject.end, rel.object.start, rel.object.end), set()).add(rel.rule)
-    cands = candidates(doc, list(doc.spans[SPAN_KEY]), pairs)
+    spans = list(doc.spans[SPAN_KEY])
+    cands = candidates(doc, spans, pairs)
+    document_cands = document_candidates(doc, spans, cands)
     return Example(source, name, predicates, document, doc, rules, cands,
-                   label_candidates(cands, by_name, facts, predicates, ignored))
+                   label_candidates(cands, by_name, facts, predicates, ignored),
+                   document_cands, label_candidates(document_cands, by_name, facts, predicates, ignored))
 
 
 def annotated_documents(nlp, folder: Path, corpus: Path, source: str) -> list[Example]:
@@ -171,19 +179,29 @@ def redocred(nlp, shared: Path, start: int, end: int) -> list[Example]:
 
 
 def train(examples: list[Example], news_weight: float = NEWS_WEIGHT) -> RelationModel:
+    """One model per predicate over the sentence-level candidates, and DOCUMENT_MODEL over the
+    document-level ones (their features are others: they get weights of their own)."""
     model = RelationModel()
     for predicate in PREDICATES:
-        rows, weights = [], []
-        for ex in examples:
-            for cand, labels in zip(ex.candidates, ex.labels):
-                if predicate in labels:
-                    rows.append((cand.features, labels[predicate]))
-                    weights.append(news_weight if ex.source in NEWS else 1.0)
-        if sum(label for _, label in rows) < 3:
-            continue  # too few examples to learn from: the rules alone decide it
-        model.bias[predicate], model.weights[predicate] = fit(rows, row_weights=weights)
+        fit_into(model, predicate, predicate, [(ex, ex.candidates, ex.labels) for ex in examples], news_weight)
+    fit_into(model, DOCUMENT_MODEL, DOCUMENT_PREDICATE,
+             [(ex, ex.document_candidates, ex.document_labels) for ex in examples], news_weight)
     model.precise_rules = precise_rules(examples)
     return model
+
+
+def fit_into(model: RelationModel, key: str, predicate: str,
+             sources: list[tuple[Example, list[Candidate], list[dict[str, int]]]], news_weight: float) -> None:
+    """Fit model `key` on the candidates labelled for `predicate`, when there are enough."""
+    rows, weights = [], []
+    for ex, cands, labels_of in sources:
+        for cand, labels in zip(cands, labels_of):
+            if predicate in labels:
+                rows.append((cand.features, labels[predicate]))
+                weights.append(news_weight if ex.source in NEWS else 1.0)
+    if sum(label for _, label in rows) < 3:
+        return  # too few examples to learn from: the rules alone decide it
+    model.bias[key], model.weights[key] = fit(rows, row_weights=weights)
 
 
 def precise_rules(examples: list[Example]) -> dict[str, float]:

@@ -10,6 +10,10 @@ their heads and the words on it, the words between them, trigger words of each r
 (kg/nlp/data/relation_triggers.json), appositions, possessives, coordination and lists,
 posts and titles next to a person, and the rules that related the pair. They are plain
 strings: the model (kg.nlp.learned) keeps one weight per string and predicate.
+
+Document-level candidates (`document_candidates`) pair a place, body or facility with a
+country the text names in no sentence with it; their features describe the text instead, and
+a model of their own weighs them (DOCUMENT_MODEL).
 """
 from __future__ import annotations
 
@@ -44,6 +48,13 @@ POST_BODIES = {"minister": "ministry", "commissioner": "commission", "secretary"
 # how far before a person's name the words of a post may begin ("Norlandic Deputy Minister
 # for Energy Ana Ruiz")
 POST_REACH = 7
+# document-level candidates: a place, body or facility and a country the text names, however
+# far apart; weighed by a model of their own (kg.nlp.learned keeps it under DOCUMENT_MODEL)
+DOCUMENT_PREDICATE = "locatedIn"
+DOCUMENT_MODEL = f"{DOCUMENT_PREDICATE}@document"
+# a text that names more countries than this is about none of them in particular
+MAX_DOCUMENT_COUNTRIES = 3
+DOCUMENT_SUBJECTS = {"Place", "Organization", "Facility"}
 
 
 @dataclass(frozen=True)
@@ -124,6 +135,73 @@ def candidates(doc: Doc, spans: list[Span], rule_pairs: dict[tuple[int, int, int
             found = features(doc, fa, fb, rule_pairs.get(key, set()), index, a.label_, b.label_)
             result.append(Candidate(a, b, tuple(found) + extra, predicates, evidence))
     return result
+
+
+def document_candidates(doc: Doc, spans: list[Span], sentence_candidates: list[Candidate]) -> list[Candidate]:
+    """When the text names one to MAX_DOCUMENT_COUNTRIES countries: each place, body or facility
+    paired with the nearest mention of each country, as a DOCUMENT_PREDICATE candidate, unless
+    some sentence already made the two a candidate. Their features describe the text, not a
+    sentence (see document_features): what relates them is that the text is about the country."""
+    gaz = gazetteer()
+
+    def country_key(span: Span) -> str:
+        entry = gaz.country(name_text(span))
+        return entry.key if entry is not None else normalise_name(name_text(span))
+
+    countries: dict[str, list[Span]] = {}
+    entities: dict[str, list[Span]] = {}
+    for span in spans:
+        if span.label_ == "Country":
+            countries.setdefault(country_key(span), []).append(span)
+        elif TOP_CLASS.get(span.label_) in DOCUMENT_SUBJECTS:
+            entities.setdefault(normalise_name(name_text(span)), []).append(span)
+    if not 1 <= len(countries) <= MAX_DOCUMENT_COUNTRIES:
+        return []
+    paired = {(normalise_name(name_text(c.subject)), country_key(c.object))
+              for c in sentence_candidates if c.object.label_ == "Country"}
+    country_names = {key: {normalise_name(name_text(m)) for m in found} for key, found in countries.items()}
+    first_country = min(countries, key=lambda key: countries[key][0].start)
+    sentence_of = {sent.start: k for k, sent in enumerate(doc.sents)}
+    result = []
+    for name, mentions in entities.items():
+        for key, country_mentions in countries.items():
+            if (name, key) in paired or name in country_names[key] \
+                    or DOCUMENT_PREDICATE not in allowed(mentions[0].label_, "Country"):
+                continue
+            entity, country = min(((m, c) for m in mentions for c in country_mentions),
+                                  key=lambda pair: (abs(pair[0].start - pair[1].start), pair[0].start, pair[1].start))
+            apart = abs(sentence_of[entity.sent.start] - sentence_of[country.sent.start])
+            found = document_features(entity, country, len(countries), apart, len(mentions), len(country_mentions),
+                                      key == first_country, _gazetteer_says(entity, country))
+            result.append(Candidate(entity, country, tuple(found), (DOCUMENT_PREDICATE,), entity.sent))
+    return result
+
+
+def _gazetteer_says(entity: Span, country: Span) -> str:
+    """Whether the gazetteer puts a place in the country ("same"), in another ("other"), or
+    does not know the place ("unknown")."""
+    gaz = gazetteer()
+    place, nation = gaz.lookup(name_text(entity)), gaz.country(name_text(country))
+    if place is None or place.country is None or nation is None:
+        return "unknown"
+    return "same" if place.country == nation.iso else "other"
+
+
+def document_features(entity: Span, country: Span, countries: int, sentences_apart: int, mentions: int,
+                      country_mentions: int, first_country: bool, gazetteer_says: str) -> list[str]:
+    """What speaks for a place, body or facility lying in a country the text names elsewhere:
+    how many countries the text names, what kind of thing it is, how far apart the two stand,
+    how often each is named, whether the country is the one the text names first, and whether
+    the gazetteer knows the place to be in that country or in another."""
+    kind = TOP_CLASS.get(entity.label_, "?")
+    first = "first" if first_country else "later"
+    order = "entity-first" if entity.start < country.start else "country-first"
+    return [f"countries={countries}", f"kind={kind}", f"fine={entity.label_}", f"gazetteer={gazetteer_says}",
+            f"sentences-apart={_bucket(sentences_apart)}", f"mentions={_bucket(mentions)}",
+            f"country-mentions={_bucket(country_mentions)}", f"country={first}", f"order={order}",
+            f"countries|country={countries}|{first}", f"kind|countries={kind}|{countries}",
+            f"kind|country={kind}|{first}", f"fine|countries={entity.label_}|{countries}",
+            f"kind|sentences-apart={kind}|{_bucket(sentences_apart)}"]
 
 
 class SpanIndex(list):
