@@ -40,6 +40,14 @@ def features_of(nlp, text, subject, obj):
     ("Chile and Peru signed a memorandum.", "Chile", "Peru", "coordinated"),
     ("The Oskaro Science Forum was held in Lima.", "Oskaro Science Forum", "Lima", "trigger=heldIn:verbs:path"),
     ("Peru's Ministry of Mining opened an office.", "Ministry of Mining", "Peru", "between=of:'s"),
+    ("Mira Holt, director of the Talvesta Water Agency, spoke.", "Mira Holt", "Talvesta Water Agency",
+     "path-length|types=Person>Organization|3"),
+    # a name that qualifies the other ("Peru's Ministry"), the other's apposition ("a ... Agency
+    # engineer"), or a third name ("Peru's Ministry" beside a person)
+    ("Peru's Ministry of Mining opened an office.", "Ministry of Mining", "Peru", "modifies-partner|object"),
+    ("Mira Holt, a senior Talvesta Water Agency engineer, spoke.", "Mira Holt", "Talvesta Water Agency",
+     "modifies-apposition|object"),
+    ("Mira Holt praised Peru's Ministry of Mining.", "Mira Holt", "Peru", "modifies-other-name|object"),
 ])
 def test_evidence_features(nlp, text, subject, obj, feature):
     assert feature in features_of(nlp, text, subject, obj)
@@ -147,7 +155,10 @@ def test_a_country_the_text_names_is_a_document_candidate_with_features_of_its_o
     # five countries: the text is about none of them in particular
     "The Talvesta Water Agency opened a new laboratory. Delegates came from Kenya, Ghana, Peru, Chile and Japan.",
     # one sentence names both: a sentence-level candidate already
-    "The Talvesta Water Agency opened a new laboratory in Kenya. Dr. Mira Holt spoke.",
+    "The Talvesta Water Agency opened a new laboratory in Kenya. Dr. Mira Holt spoke. Officials said the work "
+    "would take two years.",
+    # two sentences are a statement, not a document about a country
+    "The Talvesta Water Agency opened a new laboratory on Monday. The drought has hurt farmers across Kenya.",
 ])
 def test_no_document_candidate(nlp, text):
     assert document_pairs(nlp, text)[1] == {}

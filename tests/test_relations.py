@@ -17,6 +17,9 @@ def extract(extract):
     component.model = model
 
 CASES = [
+    # a place named after the kind of place it is in another: "Y's capital, X"
+    ("Kenya's capital, Nairobi, hosted the talks.", {("Nairobi", "locatedIn", "Kenya")}),
+    ("Kenya's largest city, Nairobi, hosted the talks.", {("Nairobi", "locatedIn", "Kenya")}),
     # event place, and the place's place
     ("The 4th Andean Water Forum was held in Cusco, Peru, on May 3, 2024.",
      {("4th Andean Water Forum", "heldIn", "Cusco"), ("Cusco", "locatedIn", "Peru")}),

@@ -8,8 +8,10 @@ ontology's rdfs:domain and rdfs:range for that predicate admit the classes of it
 The features describe how the two names stand to each other: the dependency path between
 their heads and the words on it, the words between them, trigger words of each relation
 (kg/nlp/data/relation_triggers.json), appositions, possessives, coordination and lists,
-posts and titles next to a person, and the rules that related the pair. They are plain
-strings: the model (kg.nlp.learned) keeps one weight per string and predicate.
+posts and titles next to a person, a name that qualifies the other ("Norland's Water Board",
+"Ana Ruiz, a Norland Water Board engineer") or a third name, and the rules that related the
+pair. They are plain strings: the model (kg.nlp.learned) keeps one weight per string and
+predicate.
 
 Document-level candidates (`document_candidates`) pair a place, body or facility with a
 country the text names in no sentence with it; their features describe the text instead, and
@@ -55,6 +57,11 @@ DOCUMENT_MODEL = f"{DOCUMENT_PREDICATE}@document"
 # a text that names more countries than this is about none of them in particular
 MAX_DOCUMENT_COUNTRIES = 3
 DOCUMENT_SUBJECTS = {"Place", "Organization", "Facility"}
+# a text of fewer sentences is a statement, not a document about a country: what it relates,
+# its sentences say (a sentence the parser cut in two is still one statement)
+MIN_DOCUMENT_SENTENCES = 3
+# the dependencies by which a name qualifies the noun it stands before
+MODIFIER_DEPS = {"compound", "amod", "poss", "nmod"}
 
 
 @dataclass(frozen=True)
@@ -157,11 +164,13 @@ def document_candidates(doc: Doc, spans: list[Span], sentence_candidates: list[C
             entities.setdefault(normalise_name(name_text(span)), []).append(span)
     if not 1 <= len(countries) <= MAX_DOCUMENT_COUNTRIES:
         return []
+    sentence_of = {sent.start: k for k, sent in enumerate(doc.sents)}
+    if len(sentence_of) < MIN_DOCUMENT_SENTENCES:
+        return []
     paired = {(normalise_name(name_text(c.subject)), country_key(c.object))
               for c in sentence_candidates if c.object.label_ == "Country"}
     country_names = {key: {normalise_name(name_text(m)) for m in found} for key, found in countries.items()}
     first_country = min(countries, key=lambda key: countries[key][0].start)
-    sentence_of = {sent.start: k for k, sent in enumerate(doc.sents)}
     result = []
     for name, mentions in entities.items():
         for key, country_mentions in countries.items():
@@ -359,8 +368,7 @@ def features(doc: Doc, a: Span, b: Span, rules: set[str] = frozenset(), spans: l
         out.append("rule-any")
     gap = len(between)
     out.append(f"gap={_bucket(gap)}")
-    inside = spans.within(first.end, second.start) if isinstance(spans, SpanIndex) else [
-        s for s in spans if first.end <= s.start and s.end <= second.start]
+    inside = _names_within(spans, first.end, second.start)
     out.append(f"names-between={min(len(inside), 3)}")
     # a post or a place belongs to the nearest name of the right kind: another name of the
     # subject's or the object's class in between speaks against the pair
@@ -404,7 +412,9 @@ def features(doc: Doc, a: Span, b: Span, rules: set[str] = frozenset(), spans: l
             out.append(f"on-path|types={types}|{_word(t)}")
         top_word = f"{top.pos_}:{_word(top)}" if top not in (ha, hb) else ("subject" if top is ha else "object")
         out += [f"top={top_word}", f"top|types={types}|{top_word}"]
-        out.append(f"path-length={min(len(up) + len(down), MAX_PATH)}")
+        length = min(len(steps), MAX_PATH)
+        # a long way between a person and a body says less than between two places
+        out += [f"path-length={length}", f"path-length|types={types}|{length}"]
         out += _trigger_features(inner, where="path")
     else:
         out.append("path=none")
@@ -431,9 +441,43 @@ def features(doc: Doc, a: Span, b: Span, rules: set[str] = frozenset(), spans: l
     title = doc[a.start - 1] if label_a == "Person" and a.start > 0 else None
     if title is not None and title.lower_ in PERSON_ROLES and (b.end == title.i or b.end == title.i - 1):
         out.append("titled-by-object")  # "Industry Minister Lee Sun", "Norland Ltd President Ana"
+    out += _modifier_features(a, b, spans)
     if getattr(a._, "coop_dateline", False) or getattr(b._, "coop_dateline", False):
         out.append("dateline")
     return out
+
+
+def _modifier_features(a: Span, b: Span, spans: list[Span]) -> list[str]:
+    """A name that modifies another name ("the Norland Water Board", "Norland's Water Board")
+    qualifies that name: with it, the pair is likely; with any other name of the sentence, the
+    qualified name stands in the way."""
+    out = []
+    if not spans:
+        return out
+    names = _names_within(spans, a.sent.start, a.sent.end)
+    for role, span, partner in (("subject", a, b), ("object", b, a)):
+        head = span.root
+        if head.dep_ not in MODIFIER_DEPS or head.head.i in range(span.start, span.end):
+            continue
+        if partner.start <= head.head.i < partner.end:
+            out.append(f"modifies-partner|{role}")
+        elif _in_apposition(head.head, partner.root):
+            # "Ana Ruiz, a Norland Water Board engineer", "Talvesta Ltd, a Norland firm"
+            out.append(f"modifies-apposition|{role}")
+        elif any(other.start <= head.head.i < other.end for other in names):
+            out.append(f"modifies-other-name|{role}")
+    return out
+
+
+def _names_within(spans: list[Span], start: int, end: int) -> list[Span]:
+    """The names within tokens [start, end), by bisection when `spans` is a SpanIndex."""
+    if isinstance(spans, SpanIndex):
+        return spans.within(start, end)
+    return [s for s in spans if start <= s.start and s.end <= end]
+
+
+def _in_apposition(a: Token, b: Token) -> bool:
+    return (a.dep_ == "appos" and a.head == b) or (b.dep_ == "appos" and b.head == a)
 
 
 _TRIGGER_KINDS = {"VERB": "verbs", "AUX": "verbs", "NOUN": "nouns", "PROPN": "nouns", "ADP": "preps",
