@@ -25,6 +25,19 @@ from .store import Store
 
 log = logging.getLogger(__name__)
 
+BATCH_SIZE = 16
+# Documents written to a store per transaction (Store.ingest_many): a kill loses at most the
+# batch under way, and one transaction per document cost ~4x what loading at once does.
+INGEST_BATCH = 16
+# A text longer than this is parsed and extracted in parts of at most this many characters,
+# cut at paragraph breaks where it has them. spaCy refuses texts over 1,000,000 characters
+# (E088), and past about 50,000 its time and memory grow faster than the text (measured here:
+# 0.6 s per 10,000 characters up to 50,000; 100,000 take 7.4 s), so parts of this size keep a
+# long file's cost in proportion to its length while a news article stays whole. What is lost
+# in a longer text: a name resolved in one part (an acronym defined there) is not carried into
+# the next.
+PART_CHARS = 50_000
+
 
 # spaCy (kg.nlp, kg.resolve) is imported when a document is first processed, not with this
 # module: a rebuild that finds every document unchanged needs none of it (its import was half
@@ -41,18 +54,6 @@ def extract(document: Document, doc) -> Extraction:
     from .resolve import extract as resolve
 
     return resolve(document, doc)
-BATCH_SIZE = 16
-# Documents written to a store per transaction (Store.ingest_many): a kill loses at most the
-# batch under way, and one transaction per document cost ~4x what loading at once does.
-INGEST_BATCH = 16
-# A text longer than this is parsed and extracted in parts of at most this many characters,
-# cut at paragraph breaks where it has them. spaCy refuses texts over 1,000,000 characters
-# (E088), and past about 50,000 its time and memory grow faster than the text (measured here:
-# 0.6 s per 10,000 characters up to 50,000; 100,000 take 7.4 s), so parts of this size keep a
-# long file's cost in proportion to its length while a news article stays whole. What is lost
-# in a longer text: a name resolved in one part (an acronym defined there) is not carried into
-# the next.
-PART_CHARS = 50_000
 
 
 @dataclass

@@ -25,6 +25,7 @@ def is_reference_graph(name: object) -> bool:
     """Whether a graph name (a string, an rdflib or a pyoxigraph node) is a reference graph's."""
     return str(getattr(name, "value", name)).startswith(REFERENCE_IRI_PREFIX)
 
+
 # the W3C vocabularies every query may use too
 COMMON_PREFIX_IRIS = {
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
