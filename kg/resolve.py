@@ -189,7 +189,7 @@ def _add_countries_inside_names(doc: Doc, spans: list[Span], entities: dict[str,
             found.append((first.idx, first.idx + len(first.text)))
     for token in doc:
         found += [(token.idx + a, token.idx + b) for a, b in compound_places(gaz, token.text)]
-    text = doc.text  # made anew from the tokens at every use
+    text = doc.text if found else ""  # spaCy joins the tokens again at every use of doc.text
     for start, end in found:
         entry = gaz.country(text[start:end])
         if entry is None:

@@ -12,7 +12,9 @@ from kg.nlp import TRAINED_NER, choose_base_model, load_pipeline, trained_ner_ba
 def test_the_default_pipeline_runs_the_tuned_recogniser():
     assert trained_ner_base() is not None, "kg/nlp/trained/ner is missing: run make train"
     shipped = (TRAINED_NER / "model").read_bytes()
-    assert load_pipeline().get_pipe("ner").model.to_bytes() == shipped
+    # a pipeline of its own, as loaded: once the recogniser has run, thinc's serialisation of
+    # it differs in a byte, so the shared one other tests used cannot be compared
+    assert load_pipeline.__wrapped__().get_pipe("ner").model.to_bytes() == shipped
 
 
 def test_another_pipeline_keeps_its_own_recogniser():

@@ -132,6 +132,7 @@ def candidates(doc: Doc, spans: list[Span], rule_pairs: dict[tuple[int, int, int
             b = by_bounds.get(key[2:]) or doc[key[2]:key[3]]
             pairs[key] = (a, b, a, b, b.sent, ())
     result = []
+    table = TokenTable(doc) if pairs else None
     for key in sorted(pairs):
         a, b, fa, fb, evidence, extra = pairs[key]
         # a rule may relate part of a name ("of Nairobi" in a university's name), which has
@@ -139,7 +140,7 @@ def candidates(doc: Doc, spans: list[Span], rule_pairs: dict[tuple[int, int, int
         predicates = allowed(a.label_, b.label_) if a.label_ and b.label_ else tuple(
             sorted({rule.split("/")[0] for rule in rule_pairs.get(key, ())}))
         if predicates:
-            found = features(doc, fa, fb, rule_pairs.get(key, set()), index, a.label_, b.label_)
+            found = features(doc, fa, fb, rule_pairs.get(key, set()), index, a.label_, b.label_, table)
             result.append(Candidate(a, b, tuple(found) + extra, predicates, evidence))
     return result
 
@@ -351,23 +352,24 @@ def _anaphors(doc: Doc, sent: Span, spans: list[Span], inside: list[Span]) -> li
 
 
 def features(doc: Doc, a: Span, b: Span, rules: set[str] = frozenset(), spans: list[Span] = (),
-             label_a: str | None = None, label_b: str | None = None) -> list[str]:
+             label_a: str | None = None, label_b: str | None = None, table: "TokenTable | None" = None) -> list[str]:
     """The evidence that subject `a` and object `b` are related, as feature strings (the
-    labels are those of the names, when `a` or `b` is a word that refers to one)."""
+    labels are those of the names, when `a` or `b` is a word that refers to one). `table`:
+    the doc's TokenTable, when the caller scores many pairs of one doc."""
+    table = table or TokenTable(doc)
     label_a, label_b = label_a or a.label_, label_b or b.label_
     ta, tb = TOP_CLASS.get(label_a, "?"), TOP_CLASS.get(label_b, "?")
     types = f"{ta}>{tb}"
     first, second = (a, b) if a.start < b.start else (b, a)
     order = "sf" if first is a else "of"  # subject first / object first
-    between = list(doc[first.end:second.start])  # made once: a cross-sentence pair's can be long
+    lo, hi = first.end, max(first.end, second.start)  # the tokens between the two names
     out = [f"types={types}", f"fine={label_a}>{label_b}", f"order={order}", f"types|order={types}|{order}"]
-    if a.sent.start != b.sent.start:
+    if table.sentence_start[a.start] != table.sentence_start[b.start]:
         out.append("cross-sentence")
     out += [f"rule={r}" for r in sorted(rules)]
     if rules:
         out.append("rule-any")
-    gap = len(between)
-    out.append(f"gap={_bucket(gap)}")
+    out.append(f"gap={_bucket(hi - lo)}")
     inside = _names_within(spans, first.end, second.start)
     out.append(f"names-between={min(len(inside), 3)}")
     # a post or a place belongs to the nearest name of the right kind: another name of the
@@ -375,15 +377,16 @@ def features(doc: Doc, a: Span, b: Span, rules: set[str] = frozenset(), spans: l
     for role, label in (("subject", label_a), ("object", label_b)):
         same = sum(1 for s in inside if TOP_CLASS.get(s.label_) == TOP_CLASS.get(label))
         out.append(f"{role}-class-between={min(same, 2)}|{types}")
-    texts_between = {t.text for t in between}
+    texts_between = set(table.texts[lo:hi])
     for mark in (";", ":", "(", ")", "\u2013", "-"):
         if mark in texts_between:
             out.append(f"mark-between={mark}")
-    if any(t.is_space for t in between):  # "\n" is a space token
+    spaces = table.space[lo:hi]
+    if any(spaces):  # "\n" is a space token
         out.append("mark-between=newline")
 
     # the words between the two names: their exact run when short, else a bag
-    words = [_word(t) for t in between if not t.is_space]
+    words = [w for w, space in zip(table.words[lo:hi], spaces) if not space]
     if len(words) <= 4:
         run = " ".join(words)
         out += [f"between={order}:{run}", f"between|types={types}|{order}:{run}"]
@@ -391,10 +394,8 @@ def features(doc: Doc, a: Span, b: Span, rules: set[str] = frozenset(), spans: l
         out.append(f"bw={order}:{w}")
     if words:
         out += [f"bw-first={order}:{words[0]}", f"bw-last={order}:{words[-1]}"]
-    before = doc[first.start - 1] if first.start > 0 else None
-    after = doc[second.end] if second.end < len(doc) else None
-    out.append(f"before={_word(before) if before is not None else '<s>'}")
-    out.append(f"after={_word(after) if after is not None else '</s>'}")
+    out.append(f"before={table.words[first.start - 1] if first.start > 0 else '<s>'}")
+    out.append(f"after={table.words[second.end] if second.end < len(doc) else '</s>'}")
 
     # the dependency path between the two heads
     ha, hb = a.root, b.root
@@ -404,21 +405,22 @@ def features(doc: Doc, a: Span, b: Span, rules: set[str] = frozenset(), spans: l
         shape = " ".join([f"{t.dep_}^" for t in up] + [f"{t.dep_}v" for t in reversed(down)])
         out += [f"path={shape}", f"path|types={types}|{shape}"]
         inner = up[1:] + ([top] if top not in (ha, hb) else []) + down[1:]
-        lemmas = [_word(t) for t in inner]
+        lemmas = [table.words[t.i] for t in inner]
         if len(inner) <= 3:
             out.append(f"lexpath={shape}|{' '.join(lemmas)}")
-        for t in inner:
-            out.append(f"on-path={_word(t)}")
-            out.append(f"on-path|types={types}|{_word(t)}")
-        top_word = f"{top.pos_}:{_word(top)}" if top not in (ha, hb) else ("subject" if top is ha else "object")
+        for lemma in lemmas:
+            out.append(f"on-path={lemma}")
+            out.append(f"on-path|types={types}|{lemma}")
+        top_word = f"{top.pos_}:{table.words[top.i]}" if top not in (ha, hb) else ("subject" if top is ha else "object")
         out += [f"top={top_word}", f"top|types={types}|{top_word}"]
         length = min(len(steps), MAX_PATH)
         # a long way between a person and a body says less than between two places
         out += [f"path-length={length}", f"path-length|types={types}|{length}"]
-        out += _trigger_features(inner, where="path")
+        out += _trigger_features([table.trigger_keys[t.i] for t in inner], where="path")
     else:
         out.append("path=none")
-    out += _trigger_features([t for t in between if t.is_alpha], where="between")
+    out += _trigger_features([key for key, alpha in zip(table.trigger_keys[lo:hi], table.alpha[lo:hi]) if alpha],
+                             where="between")
     out += [f"subject-dep={ha.dep_}", f"object-dep={hb.dep_}", f"deps|types={types}|{ha.dep_}>{hb.dep_}"]
 
     # structures news uses to state relations without a verb
@@ -435,8 +437,8 @@ def features(doc: Doc, a: Span, b: Span, rules: set[str] = frozenset(), spans: l
         out.append("coordinated")
         if _list_length(ha) >= 3:
             out.append("in-a-list")
-    roles = [t.lower_ for t in (*between, *([before] if before is not None else [])) if t.lower_ in PERSON_ROLES]
-    if roles and "Person" in (ta, tb):
+    around = table.lower[lo:hi] + ([table.lower[first.start - 1]] if first.start > 0 else [])
+    if "Person" in (ta, tb) and not PERSON_ROLES.isdisjoint(around):
         out.append(f"post|{order}|{types}")
     title = doc[a.start - 1] if label_a == "Person" and a.start > 0 else None
     if title is not None and title.lower_ in PERSON_ROLES and (b.end == title.i or b.end == title.i - 1):
@@ -496,16 +498,15 @@ def _trigger_index() -> dict[tuple[str, str], tuple[str, ...]]:
     return {key: tuple(predicates) for key, predicates in index.items()}
 
 
-def _trigger_features(tokens: list[Token], where: str) -> list[str]:
-    """For each predicate whose lexicon holds a word of `tokens`, the kind of its first such
-    word (in the lexicons' order of predicates)."""
+def _trigger_features(keys: list[tuple[str, str] | None], where: str) -> list[str]:
+    """For each predicate whose lexicon holds a word of `keys` (TokenTable.trigger_keys), the
+    kind of its first such word (in the lexicons' order of predicates)."""
     index = _trigger_index()
     first_kind: dict[str, str] = {}
-    for t in tokens:
-        kind = _TRIGGER_KINDS.get(t.pos_)
-        if kind:
-            for predicate in index.get((kind, t.lemma_.lower()), ()):
-                first_kind.setdefault(predicate, kind)
+    for key in keys:
+        if key is not None:
+            for predicate in index.get(key, ()):
+                first_kind.setdefault(predicate, key[0])
     return [f"trigger={predicate}:{first_kind[predicate]}:{where}" for predicate in triggers() if predicate in first_kind]
 
 
@@ -536,16 +537,35 @@ def _list_length(t: Token) -> int:
     return 1 + sum(1 for c in t.subtree if c.dep_ == "conj")
 
 
-def _word(token: Token | None) -> str:
+def _word(token: Token, starts_sentence: bool) -> str:
     """A word as the model sees it: common words as lemmas; numbers, proper nouns and words in
     capitals as their kind, so that the model learns English, never particular names."""
-    if token is None:
-        return ""
     if token.like_num:
         return "<num>"
-    if token.pos_ == "PROPN" or token.is_upper or (token.is_title and token.i != token.sent.start):
+    if token.pos_ == "PROPN" or token.is_upper or (token.is_title and not starts_sentence):
         return "<name>"
     return token.lemma_.lower() if token.is_alpha else token.text.lower()
+
+
+class TokenTable:
+    """What the features read of each token of a doc, read once per doc: the features of each
+    pair read the words between its names, and making spaCy Token objects and lemmas again for
+    every pair was most of the time spent on candidates."""
+
+    def __init__(self, doc: Doc) -> None:
+        self.sentence_start = [0] * len(doc)  # per token: where its sentence starts
+        for sent in doc.sents:
+            self.sentence_start[sent.start:sent.end] = [sent.start] * len(sent)
+        self.words, self.texts, self.lower, self.space, self.alpha = [], [], [], [], []
+        self.trigger_keys = []  # (kind, lemma) of the trigger lexicons, for words of a kind they list
+        for t in doc:
+            self.words.append(_word(t, self.sentence_start[t.i] == t.i))
+            self.texts.append(t.text)
+            self.lower.append(t.lower_)
+            self.space.append(t.is_space)
+            self.alpha.append(t.is_alpha)
+            kind = _TRIGGER_KINDS.get(t.pos_)
+            self.trigger_keys.append((kind, t.lemma_.lower()) if kind else None)
 
 
 def _bucket(n: int) -> str:

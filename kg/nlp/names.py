@@ -130,12 +130,13 @@ class NameFinder:
 
     # -- the component ---------------------------------------------------------------
     def __call__(self, doc: Doc) -> Doc:
-        headline = _headline_tokens(doc)
-        self.defined_acronyms = _bracketed_acronyms(doc)
+        text = doc.text  # spaCy joins the tokens again at every use of doc.text: once here
+        headline = _headline_tokens(doc, text)
+        self.defined_acronyms = _bracketed_acronyms(text)
         self.surnames = _surnames(doc)
         spans: list[Span] = []
         # bylines, credits and share buttons name no one the story is about
-        boilerplate = _boilerplate_tokens(doc)
+        boilerplate = _boilerplate_tokens(doc, text)
         taken = [i in boilerplate for i in range(len(doc))]
         found = [span for start, end in self._runs(doc, headline) for span in self._typed(doc, start, end)]
         # names with evidence of their own first; then the others, unless the recogniser
@@ -858,10 +859,10 @@ def head_token(core: Span) -> Token | None:
     return head
 
 
-def _bracketed_acronyms(doc: Doc) -> set[str]:
+def _bracketed_acronyms(text: str) -> set[str]:
     """Acronyms the text explains: "Full Name (ACR)", "Full Name (ACR, City)"."""
     found = set()
-    for match in re.finditer(r"[A-Z][\w.'-]*\s+\(([A-Za-z][\w&-]*(?: [A-Z][\w&-]*)?)[),]", doc.text):
+    for match in re.finditer(r"[A-Z][\w.'-]*\s+\(([A-Za-z][\w&-]*(?: [A-Z][\w&-]*)?)[),]", text):
         letters = [c for c in match.group(1) if c.isalpha()]
         if letters and sum(c.isupper() for c in letters) >= max(2, len(letters) - 2):
             found.add(match.group(1))
@@ -995,11 +996,11 @@ _DATELINE_CREDIT = re.compile(
     r"\s*\((?P<credit>[^()\n]{1,40})\)\s*(?:--|-|\u2013|\u2014)")
 
 
-def _boilerplate_tokens(doc: Doc) -> set[int]:
+def _boilerplate_tokens(doc: Doc, text: str) -> set[int]:
     """Tokens of short lines that are bylines, credits or page furniture, not news; and the
-    agency a dateline credits."""
+    agency a dateline credits (`text`: the doc's)."""
     result: set[int] = set()
-    for match in re.finditer(r"[^\n]+", doc.text):
+    for match in re.finditer(r"[^\n]+", text):
         line = match.group(0)
         credit = _DATELINE_CREDIT.match(line)
         initials = "".join(w[0] for w in credit.group("credit").split() if w[0].isupper()) if credit else ""
@@ -1018,12 +1019,11 @@ def _boilerplate_tokens(doc: Doc) -> set[int]:
     return result
 
 
-def _headline_tokens(doc: Doc) -> set[int]:
+def _headline_tokens(doc: Doc, text: str) -> set[int]:
     """Tokens of one-line paragraphs written in title case or capitals (headlines, menus),
-    where capitals say nothing about names."""
+    where capitals say nothing about names (`text`: the doc's)."""
     result: set[int] = set()
     small = {"a", "an", "the", "of", "and", "for", "on", "in", "to", "with", "at", "by", "&", "or", "from"}
-    text = doc.text
     text_end = len(text.rstrip())  # past it only blanks: computed once, so the scan stays linear
     for match in re.finditer(r"[^\n]+", text):
         line = match.group(0)
