@@ -16,6 +16,8 @@ from .atomic import atomic_write_bytes, atomic_write_stream
 from .prefixes import PREFIX_IRIS, is_reference_graph, sparql_prefixes
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from rdflib import Dataset, Graph
 # rdflib and kg.reference are imported where an rdflib graph is written: exporting a store
 # through Oxigraph needs neither, and importing them was a good part of `kg export --store`
@@ -61,8 +63,15 @@ def jsonld_context() -> dict:
 def serialize(graph: Graph | Dataset, fmt: str) -> bytes:
     from rdflib import Dataset
 
-    from .reference import split
+    from .reference import reference_only, split
 
+    if not isinstance(graph, Dataset) and fmt in _SORTED_BY_OXIGRAPH:
+        # what the texts state goes straight to N-Triples: copying it into a graph of its own
+        # (split) cost more than writing it
+        only_reference, _ = reference_only(graph)
+        written = _sorted_by_oxigraph(itertools.filterfalse(only_reference.__contains__, graph), fmt)
+        if written is not None:
+            return written
     if not isinstance(graph, Dataset):
         # what the texts state is the default graph; the reference facts (kg.reference) are
         # named graphs of their own where the format has them, and left out where it has not
@@ -92,8 +101,8 @@ _SORTED_BY_OXIGRAPH = {"turtle": "TURTLE", "nt": "N_TRIPLES"}
 _TURTLE_PREFIXES = {prefix: iri for prefix, iri in sparql_prefixes().items() if prefix != "id"}
 
 
-def _sorted_by_oxigraph(graph: Graph, fmt: str) -> bytes | None:
-    """`graph` in Turtle or N-Triples, written by Oxigraph from its triples in sorted order, so
+def _sorted_by_oxigraph(graph: Graph | Iterable[tuple], fmt: str) -> bytes | None:
+    """`graph` (or triples) in Turtle or N-Triples, written by Oxigraph from its triples in sorted order, so
     that each subject's statements stand together and the file is the same for the same graph;
     None for a graph Oxigraph will not write (an IRI rdflib accepted and N-Triples does not),
     which rdflib's serialiser writes then."""

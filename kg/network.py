@@ -37,7 +37,9 @@ def top_class(graph: Graph, node: URIRef) -> str | None:
 def class_and_relation_counts(graph: Graph) -> tuple[Counter[str], Counter[str]]:
     """Entities per top class, and distinct (subject, object) pairs per relation."""
     classes: Counter[str] = Counter()
-    for node in set(graph.subjects()):
+    # only a node typed with a class of the ontology has a top class: not every subject of the
+    # graph (most are the assertions that carry the evidence) is looked at
+    for node in {node for node, cls in graph.subject_objects(RDF.type) if cls in TOP_CLASS_BY_IRI}:
         cls = top_class(graph, node)
         if cls:
             classes[cls] += 1

@@ -143,14 +143,21 @@ def split(graph: Graph) -> tuple[Graph, dict[URIRef, list[tuple]]]:
     its default graph and the others as named graphs where its format has them: a graph of
     one document is what that text says, as extraction is scored, and the reference facts
     stay with their source."""
-    graphs = reference_graphs(inputs_of_graph(graph))
-    only_reference = {triple for triples in graphs.values() for triple in triples
-                      if triple in graph and not _stated_by_text(graph, triple)}
+    only_reference, graphs = reference_only(graph)
     text = Graph()
     for prefix, namespace in graph.namespaces():
         text.bind(prefix, namespace)
     text.addN((s, p, o, text) for s, p, o in graph if (s, p, o) not in only_reference)
     return text, graphs
+
+
+def reference_only(graph: Graph) -> tuple[set[tuple], dict[URIRef, list[tuple]]]:
+    """The triples of `graph` that only reference data states (no text), and the reference
+    graphs of its entities (see `split`)."""
+    graphs = reference_graphs(inputs_of_graph(graph))
+    only_reference = {triple for triples in graphs.values() for triple in triples
+                      if triple in graph and not _stated_by_text(graph, triple)}
+    return only_reference, graphs
 
 
 def _stated_by_text(graph: Graph, triple: tuple) -> bool:
