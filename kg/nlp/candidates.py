@@ -29,7 +29,7 @@ from spacy.tokens import Doc, Span, Token
 
 from ..classes import TOP_CLASS, domain_and_range as _ontology_domain_and_range
 from ..text import normalise_name
-from .gazetteer import gazetteer
+from .gazetteer import GazetteerEntry, gazetteer
 from .lexicon import PERSON_ROLES, PERSON_TITLES, canonical_noun, head_class
 from .names import head_token, name_text
 
@@ -151,10 +151,13 @@ def document_candidates(doc: Doc, spans: list[Span], sentence_candidates: list[C
     some sentence already made the two a candidate. Their features describe the text, not a
     sentence (see document_features): what relates them is that the text is about the country."""
     gaz = gazetteer()
+    nations: dict[str, GazetteerEntry | None] = {}  # country key -> its gazetteer entry
 
     def country_key(span: Span) -> str:
         entry = gaz.country(name_text(span))
-        return entry.key if entry is not None else normalise_name(name_text(span))
+        key = entry.key if entry is not None else normalise_name(name_text(span))
+        nations[key] = entry
+        return key
 
     countries: dict[str, list[Span]] = {}
     entities: dict[str, list[Span]] = {}
@@ -182,16 +185,15 @@ def document_candidates(doc: Doc, spans: list[Span], sentence_candidates: list[C
                                   key=lambda pair: (abs(pair[0].start - pair[1].start), pair[0].start, pair[1].start))
             apart = abs(sentence_of[entity.sent.start] - sentence_of[country.sent.start])
             found = document_features(entity, country, len(countries), apart, len(mentions), len(country_mentions),
-                                      key == first_country, _gazetteer_says(entity, country))
+                                      key == first_country, _gazetteer_says(entity, nations[key]))
             result.append(Candidate(entity, country, tuple(found), (DOCUMENT_PREDICATE,), entity.sent))
     return result
 
 
-def _gazetteer_says(entity: Span, country: Span) -> str:
-    """Whether the gazetteer puts a place in the country ("same"), in another ("other"), or
-    does not know the place ("unknown")."""
-    gaz = gazetteer()
-    place, nation = gaz.lookup(name_text(entity)), gaz.country(name_text(country))
+def _gazetteer_says(entity: Span, nation: GazetteerEntry | None) -> str:
+    """Whether the gazetteer puts a place in the country (`nation`, its gazetteer entry)
+    ("same"), in another ("other"), or does not know the place ("unknown")."""
+    place = gazetteer().lookup(name_text(entity))
     if place is None or place.country is None or nation is None:
         return "unknown"
     return "same" if place.country == nation.iso else "other"
