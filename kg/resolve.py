@@ -187,9 +187,13 @@ def _add_countries_inside_names(doc: Doc, spans: list[Span], entities: dict[str,
         if span.label_ not in PLACE_CLASSES and len(span) > 1 and is_acronym_text(first.text) \
                 and gaz.country(first.text):
             found.append((first.idx, first.idx + len(first.text)))
-    for token in doc:
+    text = doc.text  # spaCy joins the tokens again at every use of doc.text
+    # only a word with a hyphen, dash or slash can join places: those words are found in the
+    # text, not by asking every token
+    joined = sorted({token.i for mark in re.finditer(r"[-\u2013/]", text)
+                     for token in doc.char_span(mark.start(), mark.end(), alignment_mode="expand") or ()})
+    for token in (doc[i] for i in joined):
         found += [(token.idx + a, token.idx + b) for a, b in compound_places(gaz, token.text)]
-    text = doc.text if found else ""  # spaCy joins the tokens again at every use of doc.text
     for start, end in found:
         entry = gaz.country(text[start:end])
         if entry is None:
