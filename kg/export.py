@@ -63,20 +63,20 @@ def jsonld_context() -> dict:
 def serialize(graph: Graph | Dataset, fmt: str) -> bytes:
     from rdflib import Dataset
 
-    from .reference import reference_only, split
+    from .reference import reference_only, text_graph
 
-    if not isinstance(graph, Dataset) and fmt in _SORTED_BY_OXIGRAPH:
-        # what the texts state goes straight to N-Triples: copying it into a graph of its own
-        # (split) cost more than writing it
-        only_reference, _ = reference_only(graph)
-        written = _sorted_by_oxigraph(itertools.filterfalse(only_reference.__contains__, graph), fmt)
-        if written is not None:
-            return written
-    if not isinstance(graph, Dataset):
+    given_dataset = isinstance(graph, Dataset)
+    if not given_dataset:
         # what the texts state is the default graph; the reference facts (kg.reference) are
         # named graphs of their own where the format has them, and left out where it has not
-        text, reference = split(graph)
-        graph = text
+        only_reference, reference = reference_only(graph)
+        if fmt in _SORTED_BY_OXIGRAPH:
+            # straight to N-Triples: copying what the texts state into a graph of its own cost
+            # more than writing it
+            written = _sorted_by_oxigraph(itertools.filterfalse(only_reference.__contains__, graph), fmt)
+            if written is not None:
+                return written
+        text = graph = text_graph(graph, only_reference)
         if fmt in QUAD_FORMATS:
             graph = Dataset()
             for prefix, namespace in text.namespaces():
@@ -87,7 +87,7 @@ def serialize(graph: Graph | Dataset, fmt: str) -> bytes:
     if fmt == "json-ld":
         return graph.serialize(format="json-ld", context=jsonld_context(), auto_compact=True,
                                encoding="utf-8")
-    if fmt in _SORTED_BY_OXIGRAPH:
+    if fmt in _SORTED_BY_OXIGRAPH and given_dataset:  # a graph's triples were tried above
         written = _sorted_by_oxigraph(graph, fmt)
         if written is not None:
             return written

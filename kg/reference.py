@@ -144,11 +144,16 @@ def split(graph: Graph) -> tuple[Graph, dict[URIRef, list[tuple]]]:
     one document is what that text says, as extraction is scored, and the reference facts
     stay with their source."""
     only_reference, graphs = reference_only(graph)
+    return text_graph(graph, only_reference), graphs
+
+
+def text_graph(graph: Graph, only_reference: set[tuple]) -> Graph:
+    """`graph` without the triples `reference_only` found, with its prefixes."""
     text = Graph()
     for prefix, namespace in graph.namespaces():
         text.bind(prefix, namespace)
     text.addN((s, p, o, text) for s, p, o in graph if (s, p, o) not in only_reference)
-    return text, graphs
+    return text
 
 
 def reference_only(graph: Graph) -> tuple[set[tuple], dict[URIRef, list[tuple]]]:
