@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from spacy.attrs import IS_ALPHA, IS_SPACE, IS_TITLE, IS_UPPER, LEMMA, LIKE_NUM, LOWER, ORTH, POS
 from spacy.tokens import Doc, Span, Token
 
 from ..classes import TOP_CLASS, domain_and_range as _ontology_domain_and_range
@@ -539,35 +540,42 @@ def _list_length(t: Token) -> int:
     return 1 + sum(1 for c in t.subtree if c.dep_ == "conj")
 
 
-def _word(token: Token, starts_sentence: bool) -> str:
+def _word(like_num: bool, pos: str, is_upper: bool, is_title: bool, is_alpha: bool, starts_sentence: bool,
+          lemma: str, text: str) -> str:
     """A word as the model sees it: common words as lemmas; numbers, proper nouns and words in
     capitals as their kind, so that the model learns English, never particular names."""
-    if token.like_num:
+    if like_num:
         return "<num>"
-    if token.pos_ == "PROPN" or token.is_upper or (token.is_title and not starts_sentence):
+    if pos == "PROPN" or is_upper or (is_title and not starts_sentence):
         return "<name>"
-    return token.lemma_.lower() if token.is_alpha else token.text.lower()
+    return lemma.lower() if is_alpha else text.lower()
 
 
 class TokenTable:
     """What the features read of each token of a doc, read once per doc: the features of each
     pair read the words between its names, and making spaCy Token objects and lemmas again for
-    every pair was most of the time spent on candidates."""
+    every pair was most of the time spent on candidates. Read from the doc's arrays
+    (Doc.to_array), not token by token: making a Token object per word cost more than the rest."""
 
     def __init__(self, doc: Doc) -> None:
         self.sentence_start = [0] * len(doc)  # per token: where its sentence starts
         for sent in doc.sents:
             self.sentence_start[sent.start:sent.end] = [sent.start] * len(sent)
-        self.words, self.texts, self.lower, self.space, self.alpha = [], [], [], [], []
-        self.trigger_keys = []  # (kind, lemma) of the trigger lexicons, for words of a kind they list
-        for t in doc:
-            self.words.append(_word(t, self.sentence_start[t.i] == t.i))
-            self.texts.append(t.text)
-            self.lower.append(t.lower_)
-            self.space.append(t.is_space)
-            self.alpha.append(t.is_alpha)
-            kind = _TRIGGER_KINDS.get(t.pos_)
-            self.trigger_keys.append((kind, t.lemma_.lower()) if kind else None)
+        strings = doc.vocab.strings
+        columns = zip(*doc.to_array([LIKE_NUM, POS, IS_UPPER, IS_TITLE, IS_ALPHA, IS_SPACE, LEMMA, ORTH, LOWER]).tolist()) \
+            if len(doc) else [()] * 9
+        like_num, pos, upper, title, alpha, space, lemma, orth, lower = columns
+        pos = [strings[p] if p else "" for p in pos]
+        lemma = [strings[x] for x in lemma]
+        self.texts = [strings[x] for x in orth]
+        self.lower = [strings[x] for x in lower]
+        self.space = [bool(x) for x in space]
+        self.alpha = [bool(x) for x in alpha]
+        self.words = [_word(*row, self.sentence_start[i] == i, lemma[i], self.texts[i]) for i, row in
+                      enumerate(zip(like_num, pos, upper, title, self.alpha))]
+        # (kind, lemma) of the trigger lexicons, for words of a kind they list
+        self.trigger_keys = [(kind, lemma[i].lower()) if (kind := _TRIGGER_KINDS.get(p)) else None
+                             for i, p in enumerate(pos)]
 
 
 def _bucket(n: int) -> str:

@@ -7,12 +7,12 @@ that runs the same numpy. tools/train_relations.py trains it; kg/nlp/trained/rel
 """
 from __future__ import annotations
 
-import itertools
 import json
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -32,16 +32,40 @@ class RelationModel:
     about: dict = field(default_factory=dict)
 
     def score(self, predicate: str, features: Iterable[str]) -> float | None:
-        """The probability that the predicate holds, or None for a predicate never trained.
-        `features` given as a set is used as it is (a candidate's are scored for several
-        predicates)."""
-        if predicate not in self.bias:
-            return None
-        weights = self.weights[predicate]
-        present = features if isinstance(features, (set, frozenset)) else set(features)
-        # fsum: a correctly rounded sum, the same whatever order a set gives the features in
-        z = self.bias[predicate] + math.fsum(map(weights.get, present, itertools.repeat(0.0)))
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        """The probability that the predicate holds, or None for a predicate never trained."""
+        return self.score_many([features])[0].get(predicate)
+
+    def score_many(self, rows: Sequence[Iterable[str]]) -> list[dict[str, float]]:
+        """For each row of feature strings, the probability of every trained predicate (and
+        document model), all rows in one matrix product: a doc's candidates are scored at once,
+        and each candidate for all its predicates."""
+        keys, index, weights, bias = self._matrix
+        ids: list[int] = []
+        starts: list[int] = []
+        for features in rows:
+            starts.append(len(ids))
+            # sorted: the sum is taken in one order whatever order the features come in, so
+            # the same features give the same score, bit for bit
+            ids.extend(sorted({index[f] for f in features if f in index}))
+        z = np.tile(bias, (len(rows), 1))
+        ends = starts[1:] + [len(ids)]
+        filled = [k for k, (start, end) in enumerate(zip(starts, ends)) if start < end]  # reduceat needs them
+        if filled:
+            z[filled] += np.add.reduceat(weights[ids], [starts[k] for k in filled], axis=0)
+        probabilities = (1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))).tolist()
+        return [dict(zip(keys, row)) for row in probabilities]
+
+    @cached_property
+    def _matrix(self) -> tuple[list[str], dict[str, int], np.ndarray, np.ndarray]:
+        """The weights as one matrix: a row per feature, a column per predicate."""
+        keys = sorted(self.bias)
+        vocabulary = sorted({f for key in keys for f in self.weights[key]})
+        index = {f: k for k, f in enumerate(vocabulary)}
+        weights = np.zeros((len(vocabulary), len(keys)))
+        for column, key in enumerate(keys):
+            for feature, weight in self.weights[key].items():
+                weights[index[feature], column] = weight
+        return keys, index, weights, np.array([self.bias[key] for key in keys], dtype=float)
 
     def to_json(self) -> str:
         data = {"about": self.about, "precise_rules": dict(sorted(self.precise_rules.items())),

@@ -815,12 +815,12 @@ def decide(model: RelationModel, doc: Doc, spans: list[Span], rule_found: list[R
         by_fact.setdefault((*key[:2], rel.predicate, *key[2:]), rel)
     result = []
     sentence_candidates = candidates(doc, spans, by_pair)
-    for candidate in sentence_candidates:
+    scored = model.score_many([candidate.features for candidate in sentence_candidates])
+    for candidate, scores in zip(sentence_candidates, scored):
         a, b = candidate.subject, candidate.object
-        features = set(candidate.features)  # once for all the predicates the pair may have
         for predicate in candidate.predicates:
             rule = by_fact.get((a.start, a.end, predicate, b.start, b.end))
-            score = model.score(predicate, features)
+            score = scores.get(predicate)
             if score is None:  # a relation no training material annotates: the rules alone
                 if rule is not None:
                     result.append(rule)
@@ -832,8 +832,9 @@ def decide(model: RelationModel, doc: Doc, spans: list[Span], rule_found: list[R
                 result.append(RelationCandidate(a, predicate, b, rule.rule if rule is not None else f"learned/{predicate}",
                                                 round(score, 3), evidence))
     if DOCUMENT_MODEL in model.bias:
-        for candidate in document_candidates(doc, spans, sentence_candidates):
-            score = model.score(DOCUMENT_MODEL, candidate.features)
+        located = document_candidates(doc, spans, sentence_candidates)
+        for candidate, scores in zip(located, model.score_many([c.features for c in located])):
+            score = scores[DOCUMENT_MODEL]
             if score >= DOCUMENT_THRESHOLD:
                 result.append(RelationCandidate(candidate.subject, DOCUMENT_PREDICATE, candidate.object,
                                                 f"learned/{DOCUMENT_MODEL}", round(score, 3), candidate.evidence))
