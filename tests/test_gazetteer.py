@@ -2,7 +2,7 @@
 cities, people with place names, bracketed acronyms after places. Sentences written here."""
 import pytest
 
-from kg.nlp.gazetteer import gazetteer
+from kg.nlp.gazetteer import Gazetteer, gazetteer
 
 
 def countries(extraction) -> dict[str, str]:
@@ -131,3 +131,61 @@ def test_countries_by_their_short_written_forms(extract, text, iso):
 def test_adjectives_of_countries(word, iso):
     entry = gazetteer().country_of_adjective(word)
     assert (entry.iso if entry else None) == iso
+
+
+# -- the cache of the built gazetteer -------------------------------------------------------------
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    """A cache folder of the test's own; the gazetteer of this process is made again from it."""
+    monkeypatch.setenv("COOP_KG_CACHE", str(tmp_path / "cache"))
+    gazetteer.cache_clear()
+    yield tmp_path / "cache"
+    gazetteer.cache_clear()
+
+
+def lookups(gaz) -> list:
+    return [(gaz.lookup(name), gaz.small_place(name)) for name in
+            ("Korea", "Soviet Union", "Bogota", "St. Lucia", "Guangxi", "Africa", "Augusta")] + [
+        gaz.state_of_city("Georgia", "Augusta"), gaz.country_of_adjective("Kenyan")]
+
+
+def test_the_gazetteer_read_from_its_cache_is_the_one_built(cache):
+    built = Gazetteer()
+    first = gazetteer()  # builds it and writes the cache
+    files = list(cache.glob("gazetteer-*.json"))
+    assert len(files) == 1
+    gazetteer.cache_clear()
+    read = gazetteer()
+    assert read is not first
+    for table in ("by_name", "by_key", "small", "city_countries", "subdivisions"):
+        assert getattr(read, table) == getattr(built, table), table
+    assert lookups(read) == lookups(built)
+
+
+@pytest.mark.parametrize("damage", [
+    "",  # empty
+    "{\"entries\": [",  # cut short
+    "{\"entries\": []}",  # parts missing
+    "[1, 2, 3]",  # not the shape
+])
+def test_a_damaged_cache_is_built_again(cache, damage):
+    gazetteer()
+    [path] = cache.glob("gazetteer-*.json")
+    path.write_text(damage, encoding="utf-8")
+    gazetteer.cache_clear()
+    assert lookups(gazetteer()) == lookups(Gazetteer())
+    assert path.read_text(encoding="utf-8") != damage  # and written anew
+
+
+def test_a_cache_that_cannot_be_written_is_done_without(cache):
+    cache.parent.joinpath("cache").write_text("a file where the folder should be")
+    assert gazetteer().lookup("Korea").key == "country/KR"
+
+
+def test_a_cache_of_another_version_is_removed(cache):
+    cache.mkdir(parents=True)
+    stale = cache / "gazetteer-0000000000000000.json"
+    stale.write_text("{}")
+    gazetteer()
+    assert not stale.exists() and len(list(cache.glob("gazetteer-*.json"))) == 1

